@@ -1,0 +1,4 @@
+"""``python -m srcdiff`` is the ``srcdiff`` command."""
+from srcdiff.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""Analyze pass: activity. Which values need an adjoint?
+
+A value is *varied* when it depends on a differentiated parameter through operations that
+carry a derivative, and *useful* when the output depends on it through such operations. Only
+values that are both, the *active* ones, get adjoints; everything else is a constant to the
+backward sweep, so no adjoint that is always zero is ever written.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from srcdiff.ir import Assign, NormalFunction, atom_names
+
+
+@dataclass(frozen=True)
+class Activity:
+    """The result of the analysis, as sets of (normal-form) names."""
+
+    varied: frozenset[str]
+    useful: frozenset[str]
+
+    @property
+    def active(self) -> frozenset[str]:
+        return self.varied & self.useful
+
+
+def flowing_args(stmt: Assign) -> dict[str, ast.expr]:
+    """The arguments through which a derivative can flow into ``stmt``'s result.
+
+    Zero-derivative operations (``stop_gradient``, ``np.sign``, comparisons, ``no_grad``
+    bodies) have none; a rule's parameters declared non-differentiable are left out; an
+    operation *without* a rule keeps all its arguments, so activity reaching it is reported
+    as an error by the reverse pass rather than silently dropped.
+    """
+    op = stmt.op
+    if stmt.no_grad or op.zero:
+        return {}
+    if op.rule is None:
+        return dict(op.args)
+    table = op.rule.vjp
+    return {p: a for p, a in op.args.items() if p not in table or table[p] is not None}
+
+
+def activity(fn: NormalFunction, wrt: list[str]) -> Activity:
+    """Compute varied and useful names of ``fn`` for the parameters ``wrt``."""
+    varied = set(wrt)
+    for stmt in fn.body:
+        for arg in flowing_args(stmt).values():
+            if atom_names(arg) & varied:
+                varied.add(stmt.target)
+                break
+    useful = atom_names(fn.result.value) - fn.globals
+    for stmt in reversed(fn.body):
+        if stmt.target in useful:
+            for arg in flowing_args(stmt).values():
+                useful |= atom_names(arg) - fn.globals
+    return Activity(frozenset(varied), frozenset(useful))

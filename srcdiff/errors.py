@@ -1,0 +1,59 @@
+"""Exceptions raised by srcdiff.
+
+Every error srcdiff raises derives from :class:`SrcdiffError`, so a caller can catch
+"anything srcdiff refused" in one place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SrcdiffError(Exception):
+    """Base class of every error srcdiff raises."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One unsupported construct, located in the user's source."""
+
+    filename: str
+    line: int
+    column: int
+    construct: str
+    hint: str
+    source_line: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.filename}:{self.line}:{self.column}: {self.construct}"
+        if self.source_line:
+            text += f"\n    {self.source_line.strip()}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+class UnsupportedSyntaxError(SrcdiffError):
+    """The derivative cannot be built: the function uses constructs srcdiff cannot differentiate.
+
+    Raised when the derivative is *built*, never when it is called. ``problems`` lists every
+    offending construct of the function, not only the first.
+    """
+
+    def __init__(self, problems: list[Problem] | Problem, function: str = "") -> None:
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems)
+        head = "cannot differentiate"
+        if function:
+            head += f" {function!r}"
+        count = len(self.problems)
+        head += f": {count} unsupported construct{'s' if count != 1 else ''}"
+        super().__init__(head + "\n" + "\n".join(str(p) for p in self.problems))
+
+
+class GradientCheckError(SrcdiffError):
+    """``check_grad`` found srcdiff's derivative disagreeing with finite differences."""
+
+
+class NonScalarOutputError(SrcdiffError, ValueError):
+    """``grad`` was asked for the gradient of a function whose output is not a scalar."""

@@ -1,0 +1,181 @@
+"""Fence pass: find every construct srcdiff cannot differentiate yet, before any work.
+
+The pass walks the whole function and reports *all* problems at once in one
+:class:`UnsupportedSyntaxError`, each with file, line, column, the construct and a hint.
+Whether a call has a derivative rule depends on what is differentiated, so calls are checked
+later, by the reverse pass, against the activity analysis.
+"""
+from __future__ import annotations
+
+import ast
+
+from srcdiff.errors import Problem, UnsupportedSyntaxError
+from srcdiff.parse import Source
+
+LATER = "srcdiff differentiates straight-line code for now; control flow arrives in a later release"
+
+#: Statement types that are rejected, with the construct's name and a hint.
+STATEMENTS: dict[type, tuple[str, str]] = {
+    ast.For: ("'for' loop", LATER),
+    ast.AsyncFor: ("'async for' loop", "asynchronous code cannot be differentiated"),
+    ast.While: ("'while' loop", LATER),
+    ast.If: ("'if' statement", LATER + "; for elementwise choices use np.where(cond, a, b)"),
+    ast.Try: ("'try' statement", "exceptions cannot be differentiated; move the try/except "
+              "outside the differentiated function"),
+    ast.Raise: ("'raise' statement", "check inputs outside the differentiated function"),
+    ast.Assert: ("'assert' statement", "check inputs outside the differentiated function"),
+    ast.With: ("'with' block", "only 'with srcdiff.no_grad():' is supported"),
+    ast.AsyncWith: ("'async with' block", "asynchronous code cannot be differentiated"),
+    ast.Global: ("'global' statement", "pass the value as a parameter and return the result"),
+    ast.Nonlocal: ("'nonlocal' statement", "pass the value as a parameter and return the result"),
+    ast.Delete: ("'del' statement", "remove the 'del'; names go out of scope on return"),
+    ast.Import: ("import inside the function", "import at module level"),
+    ast.ImportFrom: ("import inside the function", "import at module level"),
+    ast.FunctionDef: ("nested function definition", "define helpers at module level; "
+                      "calls to user functions arrive in a later release"),
+    ast.AsyncFunctionDef: ("nested 'async def'", "asynchronous code cannot be differentiated"),
+    ast.ClassDef: ("class definition inside the function", "define classes at module level"),
+    ast.Break: ("'break' statement", LATER),
+    ast.Continue: ("'continue' statement", LATER),
+}
+if hasattr(ast, "Match"):
+    STATEMENTS[ast.Match] = ("'match' statement", LATER)
+if hasattr(ast, "TryStar"):
+    STATEMENTS[ast.TryStar] = ("'try' statement", "exceptions cannot be differentiated")
+
+#: Expression types that are rejected.
+EXPRESSIONS: dict[type, tuple[str, str]] = {
+    ast.Lambda: ("lambda", "write the function as a module-level 'def'"),
+    ast.IfExp: ("conditional expression 'a if c else b'",
+                LATER + "; for elementwise choices use np.where(cond, a, b)"),
+    ast.ListComp: ("list comprehension", LATER + "; use vectorised NumPy operations"),
+    ast.SetComp: ("set comprehension", "sets cannot be differentiated"),
+    ast.DictComp: ("dict comprehension", "dicts cannot be differentiated"),
+    ast.GeneratorExp: ("generator expression", LATER + "; use vectorised NumPy operations"),
+    ast.Yield: ("'yield' (generator function)", "return an array instead of yielding values"),
+    ast.YieldFrom: ("'yield from' (generator function)", "return an array instead"),
+    ast.Await: ("'await'", "asynchronous code cannot be differentiated"),
+    ast.NamedExpr: ("assignment expression ':='", "assign with a separate statement"),
+    ast.BoolOp: ("boolean operator 'and'/'or'", "use np.logical_and / np.logical_or"),
+    ast.Starred: ("starred expression '*x'", "pass arguments explicitly"),
+    ast.List: ("list display", "lists arrive in a later release; pass a tuple literal for "
+               "shapes and axes"),
+    ast.Dict: ("dict display", "dicts cannot be differentiated"),
+    ast.Set: ("set display", "sets cannot be differentiated"),
+    ast.JoinedStr: ("f-string", "strings cannot be differentiated"),
+}
+
+
+class _Fence(ast.NodeVisitor):
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def report(self, node: ast.AST, construct: str, hint: str) -> None:
+        origin = self.source.origin(node)
+        self.problems.append(Problem(origin.filename, origin.line, origin.column, construct,
+                                     hint, origin.source_line))
+
+    # statements -------------------------------------------------------------------------
+    def check_body(self, body: list[ast.stmt], top: bool) -> None:
+        for index, stmt in enumerate(body):
+            if top and isinstance(stmt, ast.Return) and index != len(body) - 1:
+                self.report(body[index + 1], "code after 'return'",
+                            "remove the unreachable statements")
+            self.check_stmt(stmt, top and index == len(body) - 1)
+        if top and not any(isinstance(s, ast.Return) for s in body):
+            self.report(self.source.node, "function without a 'return' statement",
+                        "return the value to differentiate")
+
+    def check_stmt(self, stmt: ast.stmt, last: bool) -> None:
+        kind = type(stmt)
+        if kind in STATEMENTS:
+            if kind is ast.With and self.is_no_grad(stmt):
+                self.check_body(stmt.body, top=False)
+                return
+            construct, hint = STATEMENTS[kind]
+            self.report(stmt, construct, hint)
+            return
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                self.check_target(target)
+            self.visit(stmt.value)
+        elif isinstance(stmt, ast.AugAssign):
+            self.check_target(stmt.target)
+            self.visit(stmt.value)
+        elif isinstance(stmt, ast.AnnAssign):
+            self.check_target(stmt.target)
+            if stmt.value is None:
+                self.report(stmt, "annotation without a value", "assign a value")
+            else:
+                self.visit(stmt.value)
+        elif isinstance(stmt, ast.Return):
+            if stmt.value is None:
+                self.report(stmt, "'return' without a value", "return the value to differentiate")
+            elif isinstance(stmt.value, ast.Tuple):
+                self.report(stmt.value, "returning a tuple",
+                            "tuple outputs arrive in a later release; return one array")
+            else:
+                self.visit(stmt.value)
+        elif isinstance(stmt, ast.Expr):
+            if not (isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)):
+                self.report(stmt, "expression statement (its value is discarded)",
+                            "assign the result to a name, or remove the statement")
+        elif isinstance(stmt, ast.Pass):
+            pass
+        else:
+            self.report(stmt, f"'{kind.__name__}' statement", "rewrite it as assignments")
+
+    def check_target(self, target: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            return
+        if isinstance(target, ast.Subscript):
+            self.report(target, "assignment to a subscript 'x[i] = ...'",
+                        "subscript assignment arrives in a later release; build the array "
+                        "with np.where or np.concatenate")
+        elif isinstance(target, ast.Attribute):
+            self.report(target, "assignment to an attribute 'obj.attr = ...'",
+                        "use a local variable")
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            self.report(target, "tuple unpacking", "unpacking arrives in a later release; "
+                        "assign each value separately")
+        else:
+            self.report(target, "assignment target", "assign to a plain name")
+
+    def is_no_grad(self, stmt: ast.With) -> bool:
+        if len(stmt.items) != 1 or stmt.items[0].optional_vars is not None:
+            return False
+        expr = stmt.items[0].context_expr
+        if not (isinstance(expr, ast.Call) and not expr.args and not expr.keywords):
+            return False
+        from srcdiff.control import no_grad
+
+        return self.source.namespace.resolve(expr.func) is no_grad
+
+    # expressions ------------------------------------------------------------------------
+    def generic_visit(self, node: ast.AST) -> None:
+        kind = type(node)
+        if kind in EXPRESSIONS:
+            construct, hint = EXPRESSIONS[kind]
+            self.report(node, construct, hint)
+            return
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg is None:
+                    self.report(keyword.value, "'**kwargs' in a call", "pass keywords explicitly")
+        super().generic_visit(node)
+
+
+def check(source: Source) -> None:
+    """Raise :class:`UnsupportedSyntaxError` listing every unsupported construct, if any."""
+    fence = _Fence(source)
+    args = source.node.args
+    if args.vararg is not None:
+        fence.report(args.vararg, f"'*{args.vararg.arg}' parameter",
+                     "name each parameter; srcdiff differentiates fixed signatures")
+    if args.kwarg is not None:
+        fence.report(args.kwarg, f"'**{args.kwarg.arg}' parameter",
+                     "name each parameter; srcdiff differentiates fixed signatures")
+    fence.check_body(source.node.body, top=True)
+    if fence.problems:
+        raise UnsupportedSyntaxError(fence.problems, source.name)

@@ -1,0 +1,358 @@
+"""Normalize pass: one operation per statement, every name bound once.
+
+``z = np.mean(3 * (x + 2) ** 2)`` becomes::
+
+    x_plus_2 = x + 2
+    x_plus_2_pow_2 = x_plus_2 ** 2
+    product = 3 * x_plus_2_pow_2
+    z = np.mean(product)
+
+Temporaries are named after what they hold. A name rebound by the user (``x = x * 2``) gets a
+new version (``x_2``), so the backward sweep can still read the value each statement saw.
+Each operation is resolved here: its derivative rule, its arguments bound to the rule's
+parameter names. ``with no_grad():`` bodies are marked, ``stop_gradient(x)`` becomes a copy
+that carries no derivative.
+"""
+from __future__ import annotations
+
+import ast
+import types
+from typing import Any
+
+from srcdiff.errors import Problem, UnsupportedSyntaxError
+from srcdiff.ir import Assign, NormalFunction, Operation, Return
+from srcdiff.naming import Namer, names_in
+from srcdiff.origin import Origin
+from srcdiff.parse import Source
+from srcdiff.rules import ATTRIBUTES, BINARY_OPERATORS, METHODS, NONDIFF_ATTRIBUTES, lookup
+from srcdiff.rules.registry import OPERATOR_WORDS, UNARY_OPERATORS, Rule
+
+#: Nouns for temporaries whose descriptive name would be too long.
+_NOUNS = {"plus": "added", "minus": "diff", "times": "product", "div": "ratio",
+          "pow": "power", "matmul": "matmul", "neg": "negated", "pos": "positive"}
+_COMPARE_WORDS = {ast.Gt: "gt", ast.Lt: "lt", ast.GtE: "ge", ast.LtE: "le", ast.Eq: "eq",
+                  ast.NotEq: "ne", ast.Is: "is", ast.IsNot: "is_not", ast.In: "in",
+                  ast.NotIn: "not_in"}
+_MAX_NAME = 16
+
+
+def _part(atom: ast.expr) -> str | None:
+    if isinstance(atom, ast.Name):
+        return atom.id
+    if isinstance(atom, ast.Constant) and isinstance(atom.value, int) and atom.value >= 0:
+        return str(atom.value)
+    return None
+
+
+def _compose(*parts: str | None, fallback: str) -> str:
+    if any(part is None for part in parts):
+        return fallback
+    name = "_".join(parts)  # type: ignore[arg-type]
+    if len(name) > _MAX_NAME or not name[0].isalpha() and name[0] != "_":
+        return fallback
+    return name
+
+
+def _callee_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return "call"
+
+
+def _dotted(func: ast.expr) -> str:
+    try:
+        return ast.unparse(func)
+    except Exception:  # pragma: no cover - unparse handles every expression we produce
+        return "call"
+
+
+def _is_global_ref(node: ast.expr, local_names: set[str]) -> bool:
+    """Whether ``node`` is ``name`` or ``name.attr...`` with ``name`` not a local."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id not in local_names
+
+
+def _assigned_names(func: ast.FunctionDef) -> set[str]:
+    names = {arg.arg for arg in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+    for node in ast.walk(func):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names
+
+
+class _Normalizer:
+    def __init__(self, source: Source) -> None:
+        from srcdiff.control import no_grad, stop_gradient
+
+        self.source = source
+        self.stop_gradient = stop_gradient
+        self.no_grad_ctx = no_grad
+        func = source.node
+        self.params = [a.arg for a in func.args.posonlyargs + func.args.args
+                       + func.args.kwonlyargs]
+        self.locals = _assigned_names(func)
+        self.namer = Namer(names_in(func))
+        self.current: dict[str, str] = {p: p for p in self.params}
+        self.body: list[Assign] = []
+        self.problems: list[Problem] = []
+        self.globals: set[str] = set()
+        self.in_no_grad = False
+        self.origin: Origin = source.origin(func)
+
+    # ------------------------------------------------------------------------------------
+    def problem(self, node: ast.AST, construct: str, hint: str) -> None:
+        origin = self.source.origin(node)
+        self.problems.append(Problem(origin.filename, origin.line, origin.column, construct,
+                                     hint, origin.source_line))
+
+    def emit(self, target: str, value: ast.expr, op: Operation,
+             user_name: str | None = None) -> None:
+        self.body.append(Assign(target, value, op, self.origin, self.in_no_grad, user_name))
+
+    def temporary(self, value: ast.expr, op: Operation, base: str) -> ast.Name:
+        name = self.namer.fresh(base)
+        self.emit(name, value, op)
+        return ast.Name(name, ast.Load())
+
+    def bind_name(self, user_name: str) -> str:
+        """The name for a new binding of ``user_name``: itself first, then versions."""
+        if user_name not in self.current:
+            self.current[user_name] = user_name
+            return user_name
+        version = self.namer.fresh(user_name)
+        self.current[user_name] = version
+        return version
+
+    # atoms --------------------------------------------------------------------------------
+    def atom(self, node: ast.expr) -> ast.expr:
+        """Reduce ``node`` to an atom, emitting statements for the operations inside it."""
+        if isinstance(node, ast.Name):
+            if node.id in self.locals:
+                if node.id not in self.current:
+                    self.problem(node, f"local variable {node.id!r} read before assignment",
+                                 "assign it before use")
+                    return ast.Name(node.id, ast.Load())
+                return ast.Name(self.current[node.id], ast.Load())
+            self.globals.add(node.id)
+            return ast.Name(node.id, ast.Load())
+        if isinstance(node, ast.Constant):
+            return ast.Constant(node.value)
+        if isinstance(node, ast.Tuple):
+            return ast.Tuple([self.atom(e) for e in node.elts], ast.Load())
+        if (isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd))
+                and isinstance(node.operand, ast.Constant)
+                and isinstance(node.operand.value, (int, float))
+                and not isinstance(node.operand.value, bool)):
+            value = node.operand.value
+            return ast.Constant(-value if isinstance(node.op, ast.USub) else value)
+        if isinstance(node, ast.Attribute) and _is_global_ref(node, self.locals):
+            obj = self.source.namespace.resolve(node)
+            if not callable(obj) or isinstance(obj, type):
+                root = node
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                assert isinstance(root, ast.Name)
+                self.globals.add(root.id)
+                return _strip(node)
+        value, op, base = self.operation(node)
+        return self.temporary(value, op, base)
+
+    def index(self, node: ast.expr) -> ast.expr:
+        if isinstance(node, ast.Slice):
+            return ast.Slice(*(None if part is None else self.atom(part)
+                               for part in (node.lower, node.upper, node.step)))
+        if isinstance(node, ast.Tuple):
+            return ast.Tuple([self.index(e) for e in node.elts], ast.Load())
+        return self.atom(node)
+
+    # operations ---------------------------------------------------------------------------
+    def rule_op(self, node: ast.AST, func: object, what: str, args: list[ast.expr],
+                kwargs: dict[str, ast.expr]) -> Operation:
+        rule = lookup(func) if func is not None else None
+        if rule is None:
+            generic = {f"arg{i}": a for i, a in enumerate(args)}
+            generic.update(kwargs)
+            return Operation("rule", what, None, generic)
+        if rule.zero:
+            return Operation("rule", what, rule, {})
+        try:
+            bound = rule.bind(args, kwargs)
+        except TypeError as exc:
+            self.problem(node, f"call to {what} that does not match its signature",
+                         str(exc))
+            return Operation("rule", what, None, {})
+        return Operation("rule", what, rule, {k: _as_atom(v) for k, v in bound.items()})
+
+    def operation(self, node: ast.expr) -> tuple[ast.expr, Operation, str]:
+        """Normalize the operands of one operation: (value, operation, base name)."""
+        if isinstance(node, ast.BinOp):
+            left, right = self.atom(node.left), self.atom(node.right)
+            symbol, word = OPERATOR_WORDS.get(type(node.op), ("?", "op"))
+            op = self.rule_op(node, BINARY_OPERATORS.get(type(node.op)), f"operator {symbol}",
+                              [left, right], {})
+            name = _compose(_part(left), word, _part(right), fallback=_NOUNS.get(word, word))
+            return ast.BinOp(left, node.op, right), op, name
+        if isinstance(node, ast.UnaryOp):
+            operand = self.atom(node.operand)
+            symbol, word = OPERATOR_WORDS.get(type(node.op), ("?", "op"))
+            func = UNARY_OPERATORS.get(type(node.op))
+            if isinstance(node.op, (ast.Not, ast.Invert)):
+                op = Operation("rule", f"operator {symbol}", _ZERO)
+            else:
+                op = self.rule_op(node, func, f"operator {symbol}", [operand], {})
+            name = _compose(word, _part(operand), fallback=_NOUNS.get(word, word))
+            return ast.UnaryOp(node.op, operand), op, name
+        if isinstance(node, ast.Compare):
+            left = self.atom(node.left)
+            rights = [self.atom(c) for c in node.comparators]
+            word = _COMPARE_WORDS.get(type(node.ops[0]), "cmp")
+            name = _compose(_part(left), word, _part(rights[0]), fallback="mask")
+            return (ast.Compare(left, node.ops, rights), Operation("rule", "comparison", _ZERO),
+                    name)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Attribute):
+            receiver = self.atom(node.value)
+            value = ast.Attribute(receiver, node.attr, ast.Load())
+            name = _compose(_part(receiver), node.attr, fallback=node.attr)
+            if node.attr in ATTRIBUTES:
+                return value, self.rule_op(node, ATTRIBUTES[node.attr], f".{node.attr}",
+                                           [receiver], {}), name
+            if node.attr in NONDIFF_ATTRIBUTES:
+                return value, Operation("rule", f".{node.attr}", _ZERO), name
+            return value, Operation("rule", f"attribute .{node.attr}", None,
+                                    {"arg0": receiver}), name
+        if isinstance(node, ast.Subscript):
+            receiver = self.atom(node.value)
+            index = self.index(node.slice)
+            name = _compose(_part(receiver), "item", fallback="item")
+            args = {"arg0": receiver, "index": index}
+            return (ast.Subscript(receiver, index, ast.Load()),
+                    Operation("rule", "indexing x[...]", None, args), name)
+        if isinstance(node, (ast.Name, ast.Constant, ast.Tuple, ast.Attribute)):
+            value = self.atom(node)
+            return value, Operation("copy", "assignment", None, {"x": value}), "copy"
+        self.problem(node, f"expression '{type(node).__name__}'", "rewrite it with operators "
+                     "and NumPy calls")
+        return ast.Constant(None), Operation("rule", "expression", _ZERO), "tmp"
+
+    def call(self, node: ast.Call) -> tuple[ast.expr, Operation, str]:
+        func = node.func
+        if _is_global_ref(func, self.locals):
+            obj = self.source.namespace.resolve(func)
+            root = func
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            assert isinstance(root, ast.Name)
+            self.globals.add(root.id)
+            if obj is self.stop_gradient:
+                if len(node.args) != 1 or node.keywords:
+                    self.problem(node, "stop_gradient() takes exactly one argument",
+                                 "call stop_gradient(x)")
+                    return ast.Constant(None), Operation("rule", "stop_gradient", _ZERO), "tmp"
+                value = self.atom(node.args[0])
+                return value, Operation("stop", "stop_gradient", None, {"x": value}), "stopped"
+            args = [self.atom(a) for a in node.args]
+            kwargs = {k.arg: self.atom(k.value) for k in node.keywords if k.arg is not None}
+            what = _dotted(func)
+            if isinstance(obj, types.FunctionType) and lookup(obj) is None:
+                what = f"call to user function {what!r}"
+            op = self.rule_op(node, obj, what, args, kwargs)
+            value = ast.Call(_strip(func), args,
+                             [ast.keyword(k, v) for k, v in kwargs.items()])
+            first = _part(args[0]) if args else None
+            base = _callee_name(func)
+            return value, op, _compose(base, first, fallback=base) if args else base
+        if isinstance(func, ast.Attribute):
+            receiver = self.atom(func.value)
+            args = [self.atom(a) for a in node.args]
+            kwargs = {k.arg: self.atom(k.value) for k in node.keywords if k.arg is not None}
+            value = ast.Call(ast.Attribute(receiver, func.attr, ast.Load()), args,
+                             [ast.keyword(k, v) for k, v in kwargs.items()])
+            name = _compose(func.attr, _part(receiver), fallback=func.attr)
+            method = METHODS.get(func.attr)
+            if method is not None:
+                if method.varargs is not None and len(args) > 1:
+                    args = [ast.Tuple(args, ast.Load())]
+                return value, self.rule_op(node, method.func, f"method .{func.attr}()",
+                                           [receiver, *args], kwargs), name
+            if func.attr in NONDIFF_ATTRIBUTES:
+                return value, Operation("rule", f"method .{func.attr}()", _ZERO), name
+            generic = [receiver, *args]
+            return value, Operation("rule", f"method .{func.attr}()", None,
+                                    {f"arg{i}": a for i, a in enumerate(generic)}), name
+        self.problem(node, "call of a computed function", "call a named function")
+        return ast.Constant(None), Operation("rule", "call", _ZERO), "tmp"
+
+    # statements ---------------------------------------------------------------------------
+    def assign(self, user_name: str, node: ast.expr) -> None:
+        value, op, _ = self.operation(node)
+        self.emit(self.bind_name(user_name), value, op, user_name)
+
+    def statement(self, stmt: ast.stmt) -> None:
+        self.origin = self.source.origin(stmt)
+        if isinstance(stmt, ast.Assign):
+            first, *rest = stmt.targets
+            assert isinstance(first, ast.Name)
+            self.assign(first.id, stmt.value)
+            for target in rest:
+                assert isinstance(target, ast.Name)
+                self.assign(target.id, ast.Name(first.id, ast.Load()))
+        elif isinstance(stmt, ast.AugAssign):
+            assert isinstance(stmt.target, ast.Name)
+            combined = ast.BinOp(ast.Name(stmt.target.id, ast.Load()), stmt.op, stmt.value)
+            ast.copy_location(combined, stmt)
+            self.assign(stmt.target.id, combined)
+        elif isinstance(stmt, ast.AnnAssign):
+            assert isinstance(stmt.target, ast.Name) and stmt.value is not None
+            self.assign(stmt.target.id, stmt.value)
+        elif isinstance(stmt, ast.With):
+            saved, self.in_no_grad = self.in_no_grad, True
+            for inner in stmt.body:
+                self.statement(inner)
+            self.in_no_grad = saved
+
+    def run(self) -> NormalFunction:
+        func = self.source.node
+        result: Return | None = None
+        for stmt in func.body:
+            if isinstance(stmt, ast.Return):
+                self.origin = self.source.origin(stmt)
+                assert stmt.value is not None
+                result = Return(self.atom(stmt.value), self.origin)
+            else:
+                self.statement(stmt)
+        if self.problems:
+            raise UnsupportedSyntaxError(self.problems, func.name)
+        assert result is not None, "the fence pass guarantees a return statement"
+        return NormalFunction(func.name, self.params, func.args, self.body, result,
+                              self.source, set(self.namer.taken), self.globals)
+
+
+_ZERO = Rule("non-differentiable", zero=True)
+
+
+def _strip(node: ast.expr) -> ast.expr:
+    """A copy of a global reference without source positions (positions are the user's)."""
+    if isinstance(node, ast.Name):
+        return ast.Name(node.id, ast.Load())
+    if isinstance(node, ast.Attribute):
+        return ast.Attribute(_strip(node.value), node.attr, ast.Load())
+    return node
+
+
+def _as_atom(value: Any) -> ast.expr:
+    """Rule defaults are Python values; bound arguments are atoms."""
+    if isinstance(value, ast.AST):
+        return value  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        return ast.Tuple([_as_atom(v) for v in value], ast.Load())
+    return ast.Constant(value)
+
+
+def normalize(source: Source) -> NormalFunction:
+    """Bring a fenced function into normal form (see the module docstring)."""
+    return _Normalizer(source).run()

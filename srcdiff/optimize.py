@@ -1,0 +1,169 @@
+"""Optimize pass: make the emitted code read like a careful person wrote it.
+
+Three rewrites, each small and safe:
+
+* **simplify**: fold constant arithmetic and drop identities (``a * 1``, ``a + 0``, ``a ** 1``,
+  ``a * (1 / b)`` -> ``a / b``, ``a * -1`` -> ``-a``), so templates can be written as the
+  plain math and still inline cleanly;
+* **trim calls**: drop keyword arguments of runtime helpers that equal the helper's default;
+* **dead code**: remove assignments whose value is never read (pure operations only; a call
+  without a derivative rule may have effects and is kept), and comments left with no code.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import operator
+from collections.abc import Mapping
+from typing import Any
+
+from srcdiff.reverse import COMMENT_MARKER, HELPERS
+
+_FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+         ast.Pow: operator.pow}
+
+
+def _number(node: ast.expr) -> Any:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+            and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _number(node.operand)
+        return None if inner is None else -inner
+    return None
+
+
+def _is(node: ast.expr, value: float) -> bool:
+    number = _number(node)
+    return number is not None and number == value
+
+
+def _neg(node: ast.expr) -> ast.expr:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return node.operand
+    return ast.UnaryOp(ast.USub(), node)
+
+
+class _Simplify(ast.NodeTransformer):
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.USub):
+            value = _number(node.operand)
+            if value is not None and not isinstance(node.operand, ast.UnaryOp):
+                return node
+            if isinstance(node.operand, ast.UnaryOp) and isinstance(node.operand.op, ast.USub):
+                return node.operand.operand
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        self.generic_visit(node)
+        left, right, op = node.left, node.right, node.op
+        a, b = _number(left), _number(right)
+        if a is not None and b is not None and type(op) in _FOLD:
+            try:
+                value = _FOLD[type(op)](a, b)
+            except (OverflowError, ZeroDivisionError):
+                return node
+            if isinstance(value, int) or (isinstance(value, float) and value.is_integer()
+                                          and isinstance(a, float) | isinstance(b, float)):
+                return ast.Constant(value) if value >= 0 else \
+                    ast.UnaryOp(ast.USub(), ast.Constant(-value))
+        if isinstance(op, ast.Mult):
+            if _is(right, 1):
+                return left
+            if _is(left, 1):
+                return right
+            if _is(right, -1):
+                return _neg(left)
+            if _is(left, -1):
+                return _neg(right)
+            if isinstance(right, ast.BinOp) and isinstance(right.op, ast.Div) \
+                    and _is(right.left, 1):
+                return ast.BinOp(left, ast.Div(), right.right)
+        if isinstance(op, ast.Div) and _is(right, 1):
+            return left
+        if isinstance(op, ast.Add):
+            if _is(right, 0):
+                return left
+            if _is(left, 0):
+                return right
+            if isinstance(right, ast.UnaryOp) and isinstance(right.op, ast.USub):
+                return ast.BinOp(left, ast.Sub(), right.operand)
+        if isinstance(op, ast.Sub):
+            if _is(right, 0):
+                return left
+            if _is(left, 0):
+                return _neg(right)
+        if isinstance(op, ast.Pow) and _is(right, 1):
+            return left
+        return node
+
+
+class _TrimCalls(ast.NodeTransformer):
+    def __init__(self, helpers: Mapping[str, Any]) -> None:
+        self.helpers = helpers
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id in self.helpers:
+            parameters = inspect.signature(self.helpers[node.func.id]).parameters
+            kept = []
+            for keyword in node.keywords:
+                param = parameters.get(keyword.arg or "")
+                if param is not None and isinstance(keyword.value, ast.Constant) \
+                        and type(keyword.value.value) is type(param.default) \
+                        and keyword.value.value == param.default:
+                    continue
+                kept.append(keyword)
+            node.keywords = kept
+        return node
+
+
+def simplify(node: ast.AST) -> ast.AST:
+    """Fold constants and remove arithmetic identities in ``node`` (in place)."""
+    return _Simplify().visit(node)
+
+
+def _is_comment(stmt: ast.stmt) -> bool:
+    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == COMMENT_MARKER)
+
+
+def _reads(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load)}
+
+
+def eliminate_dead_code(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Remove pure assignments never read later, then comments with no code under them."""
+    live: set[str] = set()
+    kept: list[ast.stmt] = []
+    for stmt in reversed(body):
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], ast.Name):
+            target = stmt.targets[0].id
+            if target not in live and getattr(stmt, "srcdiff_pure", False):
+                continue
+            live.discard(target)
+            live |= _reads(stmt.value)
+        elif not _is_comment(stmt):
+            live |= _reads(stmt)
+        kept.append(stmt)
+    kept.reverse()
+    result: list[ast.stmt] = []
+    for index, stmt in enumerate(kept):
+        if _is_comment(stmt):
+            following = kept[index + 1] if index + 1 < len(kept) else None
+            if following is None or _is_comment(following) or isinstance(following, ast.Return):
+                continue
+        result.append(stmt)
+    return result
+
+
+def optimize(func: ast.FunctionDef, runtime_names: Mapping[str, str]) -> ast.FunctionDef:
+    """Apply every rewrite of this pass to a derivative function (in place) and return it."""
+    helpers = {alias: HELPERS[name] for name, alias in runtime_names.items() if name in HELPERS}
+    for stmt in func.body:
+        _TrimCalls(helpers).visit(simplify(stmt))
+    func.body = eliminate_dead_code(func.body)
+    return func

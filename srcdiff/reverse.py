@@ -1,0 +1,302 @@
+"""Reverse pass: the adjoint program, from the rules table.
+
+The derivative function has two sweeps. The *forward sweep* is the normalized primal code
+(single assignment keeps every intermediate value alive, so nothing needs saving in
+straight-line code). The *backward sweep* visits the active statements in reverse order and,
+for each active argument, inlines the rule's reverse template as one adjoint statement. The
+first contribution to an adjoint is an assignment (``dx = ...``), later ones accumulate
+(``dx = dx + ...``; never ``+=``, which would mutate an array another adjoint may share).
+
+Comments tying each adjoint block to the user's line are placed as marker statements that the
+emit pass turns into ``# file.py:line: source`` comments.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+from srcdiff import runtime
+from srcdiff.analyze import Activity, flowing_args
+from srcdiff.errors import Problem, UnsupportedSyntaxError
+from srcdiff.ir import Assign, NormalFunction, atom_names
+from srcdiff.naming import Namer
+from srcdiff.rules.registry import TEMPLATE_MODULES, instantiate
+
+#: The name of the marker call that the emit pass replaces by a comment.
+COMMENT_MARKER = "__srcdiff_comment__"
+
+#: Runtime helpers a template may call, by name.
+HELPERS: dict[str, Any] = {
+    name: value for name, value in vars(runtime).items()
+    if not name.startswith("_") and inspect.isfunction(value)
+    and value.__module__ == runtime.__name__
+}
+
+_KINDS = {"grad": "Gradient", "value_and_grad": "Value and gradient", "vjp": "Vector-Jacobian "
+          "product"}
+
+
+@dataclass(frozen=True)
+class Request:
+    """What derivative to build: ``kind`` is 'grad', 'value_and_grad' or 'vjp'; ``wrt`` the
+    parameter names; ``as_tuple`` whether gradients are returned as a tuple; ``defaults``
+    whether the signature keeps the user's defaults (for standalone modules)."""
+
+    kind: str
+    wrt: tuple[str, ...]
+    as_tuple: bool
+    defaults: bool = False
+
+
+@dataclass
+class Derivative:
+    """The built derivative: its syntax tree, plus the runtime names it binds (template name ->
+    name in the emitted module) and the user globals it reads."""
+
+    node: ast.FunctionDef
+    runtime_names: dict[str, str]
+    user_globals: set[str]
+
+
+def comment(text: str) -> ast.stmt:
+    """A statement the emit pass prints as ``# text``."""
+    return ast.Expr(ast.Call(ast.Name(COMMENT_MARKER, ast.Load()), [ast.Constant(text)], []))
+
+
+def _name(id_: str) -> ast.Name:
+    return ast.Name(id_, ast.Load())
+
+
+def _assign(target: str, value: ast.expr, pure: bool = True) -> ast.Assign:
+    stmt = ast.Assign([ast.Name(target, ast.Store())], value)
+    stmt.srcdiff_pure = pure  # type: ignore[attr-defined]
+    return stmt
+
+
+def _constant_value(atom: ast.expr) -> Any:
+    if isinstance(atom, ast.Constant):
+        return atom.value
+    if isinstance(atom, ast.Tuple) and all(isinstance(e, ast.Constant) for e in atom.elts):
+        return tuple(e.value for e in atom.elts)  # type: ignore[attr-defined]
+    raise ValueError
+
+
+class _Reverse:
+    def __init__(self, fn: NormalFunction, act: Activity, request: Request) -> None:
+        self.fn = fn
+        self.act = act
+        self.request = request
+        self.namer = Namer(fn.names | set(fn.globals))
+        self.adjoints: dict[str, str] = {}
+        self.defined: set[str] = set()
+        self.problems: list[Problem] = []
+        self.runtime_names: dict[str, str] = {}
+
+    def adjoint(self, name: str) -> str:
+        if name not in self.adjoints:
+            self.adjoints[name] = self.namer.fresh("d" + name)
+        return self.adjoints[name]
+
+    def runtime(self, name: str) -> ast.Name:
+        """A reference to a helper or module of the runtime, under a collision-free name."""
+        if name not in self.runtime_names:
+            self.runtime_names[name] = self.namer.fresh(name) if name not in ("np", "math") \
+                else self._module_alias(name)
+        return _name(self.runtime_names[name])
+
+    def _module_alias(self, name: str) -> str:
+        # Share the user's binding when it is the very same module.
+        if name in self.fn.globals and \
+                self.fn.source.namespace.lookup(name) is TEMPLATE_MODULES[name]:
+            return name
+        return self.namer.fresh(name)
+
+    def problem(self, stmt: Assign, construct: str, hint: str) -> None:
+        o = stmt.origin
+        self.problems.append(Problem(o.filename, o.line, o.column, construct, hint,
+                                     o.source_line))
+
+    # ------------------------------------------------------------------------------------
+    def contributions(self, stmt: Assign) -> list[tuple[str, ast.expr]]:
+        """(name, adjoint contribution) for each active argument of ``stmt``."""
+        op = stmt.op
+        active = self.act.active
+        out: list[tuple[str, ast.expr]] = []
+        dy = _name(self.adjoint(stmt.target))
+        for param, atom in flowing_args(stmt).items():
+            names = atom_names(atom) & active
+            if not names:
+                continue
+            if not isinstance(atom, ast.Name):
+                self.problem(stmt, f"differentiating {op.what} through a tuple argument",
+                             "pass arrays, not tuples of differentiated values")
+                continue
+            if op.kind == "copy":
+                out.append((atom.id, dy))
+                continue
+            if op.rule is None:
+                self.problem(stmt, f"no derivative rule for {op.what}", _hint(op.what))
+                continue
+            consts = {}
+            for p, a in op.args.items():
+                try:
+                    consts[p] = _constant_value(a)
+                except ValueError:
+                    pass
+            try:
+                template = op.rule.template("vjp", param, consts)
+            except KeyError:
+                self.problem(stmt, f"no derivative of {op.what} with respect to its argument "
+                             f"{param!r}", "wrap that argument in srcdiff.stop_gradient() if "
+                             "its derivative should be zero")
+                continue
+            if template is None:
+                continue
+            value = self.instantiate(template, stmt, dy)
+            if _same_operand(op.args, atom.id):
+                value = _strip_unbroadcast(value, atom.id, self.runtime_names.get("unbroadcast"))
+            out.append((atom.id, value))
+        return out
+
+    def instantiate(self, template: ast.expr, stmt: Assign, dy: ast.Name) -> ast.expr:
+        mapping: dict[str, ast.expr] = dict(stmt.op.args)
+        mapping["y"] = _name(stmt.target)
+        mapping["dy"] = dy
+        for node in ast.walk(template):
+            if isinstance(node, ast.Name) and node.id not in mapping and (
+                    node.id in HELPERS or node.id in TEMPLATE_MODULES):
+                mapping[node.id] = self.runtime(node.id)
+        return instantiate(template, mapping)
+
+    def accumulate(self, name: str, value: ast.expr) -> ast.stmt:
+        target = self.adjoint(name)
+        if target in self.defined:
+            value = ast.BinOp(_name(target), ast.Add(), value)
+        self.defined.add(target)
+        return _assign(target, value)
+
+    # ------------------------------------------------------------------------------------
+    def build(self) -> Derivative:
+        fn, request = self.fn, self.request
+        forward: list[ast.stmt] = []
+        for stmt in fn.body:
+            pure = stmt.op.rule is not None or not isinstance(stmt.value, ast.Call)
+            forward.append(_assign(stmt.target, stmt.value, pure))
+
+        out = fn.result.value
+        out_name = out.id if isinstance(out, ast.Name) and out.id not in fn.globals else None
+        backward: list[ast.stmt] = []
+        seed_param: str | None = None
+        last_origin = None
+        if request.kind == "vjp":
+            seed_param = self.adjoint(out_name) if out_name else self.namer.fresh("ct")
+            if out_name:
+                self.defined.add(seed_param)
+        elif out_name is not None and out_name in self.act.active:
+            seed = ast.Call(self.runtime("scalar_seed"), [_name(out_name)], [])
+            backward.append(comment(f"{fn.result.origin.comment()}"))
+            backward.append(_assign(self.adjoint(out_name), seed))
+            last_origin = fn.result.origin
+            self.defined.add(self.adjoint(out_name))
+        elif request.kind in ("grad", "value_and_grad"):
+            seed = ast.Call(self.runtime("scalar_seed"), [out], [])
+            backward.append(_assign(self.namer.fresh("dout"), seed, pure=False))
+
+        for stmt in reversed(fn.body):
+            if stmt.target not in self.act.active:
+                continue
+            contributions = self.contributions(stmt)
+            if not contributions:
+                continue
+            if stmt.origin != last_origin:
+                backward.append(comment(stmt.origin.comment()))
+                last_origin = stmt.origin
+            for name, value in contributions:
+                backward.append(self.accumulate(name, value))
+        if self.problems:
+            raise UnsupportedSyntaxError(self.problems, fn.name)
+
+        grads: list[ast.expr] = []
+        for param in request.wrt:
+            adjoint = self.adjoints.get(param)
+            if adjoint is not None and adjoint in self.defined:
+                grads.append(ast.Call(self.runtime("as_gradient"),
+                                      [_name(adjoint), _name(param)], []))
+            else:
+                grads.append(ast.Call(self.runtime("zero_gradient"), [_name(param)], []))
+        result: ast.expr = ast.Tuple(grads, ast.Load()) if request.as_tuple else grads[0]
+        if request.kind == "value_and_grad":
+            result = ast.Tuple([out, result], ast.Load())
+
+        body: list[ast.stmt] = [ast.Expr(ast.Constant(self.docstring()))]
+        body += forward + backward + [ast.Return(result)]
+        node = ast.FunctionDef(
+            name=self.namer.fresh(f"{request.kind}_{fn.name}"),
+            args=self.signature(seed_param), body=body, decorator_list=[], returns=None,
+            type_comment=None, type_params=[])
+        return Derivative(node, dict(self.runtime_names), set(fn.globals))
+
+    def signature(self, seed_param: str | None) -> ast.arguments:
+        fn = self.fn
+        if self.request.defaults and seed_param is None:
+            args = ast.arguments(
+                posonlyargs=[ast.arg(a.arg) for a in fn.args.posonlyargs],
+                args=[ast.arg(a.arg) for a in fn.args.args],
+                vararg=None, kwonlyargs=[ast.arg(a.arg) for a in fn.args.kwonlyargs],
+                kw_defaults=[_strip_positions(d) for d in fn.args.kw_defaults],
+                kwarg=None, defaults=[_strip_positions(d) for d in fn.args.defaults])
+            return args
+        params = [ast.arg(p) for p in fn.params]
+        if seed_param is not None:
+            params.append(ast.arg(seed_param))
+        return ast.arguments(posonlyargs=[], args=params, vararg=None, kwonlyargs=[],
+                             kw_defaults=[], kwarg=None, defaults=[])
+
+    def docstring(self) -> str:
+        fn, request = self.fn, self.request
+        wrt = ", ".join(request.wrt)
+        where = fn.source.origin(fn.source.node).short
+        text = f"{_KINDS[request.kind]} of {fn.name} ({where}) with respect to {wrt}."
+        if request.kind == "vjp":
+            text += " The last parameter is the output cotangent."
+        return text[:-1] + ", generated by srcdiff."
+
+
+def _same_operand(args: dict[str, ast.expr], name: str) -> bool:
+    """Whether every argument is ``name`` or a literal number: then nothing broadcasts."""
+    return all((isinstance(a, ast.Name) and a.id == name)
+               or (isinstance(a, ast.Constant) and isinstance(a.value, (int, float)))
+               for a in args.values())
+
+
+def _strip_unbroadcast(value: ast.expr, name: str, alias: str | None) -> ast.expr:
+    """``unbroadcast(g, name)`` is ``g`` when ``g`` already has ``name``'s shape."""
+    if (alias is not None and isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id == alias and len(value.args) == 2
+            and isinstance(value.args[1], ast.Name) and value.args[1].id == name):
+        return value.args[0]
+    return value
+
+
+def _strip_positions(node: ast.expr | None) -> ast.expr | None:
+    if node is None:
+        return None
+    copy = ast.parse(ast.unparse(node), mode="eval").body
+    return copy
+
+
+def _hint(what: str) -> str:
+    if what.startswith("call to user function"):
+        return ("calls to user functions arrive in a later release; inline the helper, or "
+                "wrap its result in srcdiff.stop_gradient() if its derivative should be zero")
+    if what.startswith("indexing"):
+        return "indexing differentiated values arrives in a later release"
+    return ("srcdiff has no derivative rule for it; wrap the value in srcdiff.stop_gradient() "
+            "if its derivative should be zero")
+
+
+def reverse(fn: NormalFunction, act: Activity, request: Request) -> Derivative:
+    """Build the derivative function of ``fn`` for ``request`` (see the module docstring)."""
+    return _Reverse(fn, act, request).build()
