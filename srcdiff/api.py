@@ -16,7 +16,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from srcdiff import analyze, fence, normalize, optimize, parse, reverse
 from srcdiff import emitter as emit_pass
 from srcdiff.errors import GradientCheckError, SrcdiffError
 
-Wrt = Union[int, str, tuple[Union[int, str], ...]]
+Wrt = int | str | tuple[int | str, ...]
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,8 @@ def build_from_source(source: parse.Source, request: reverse.Request) -> reverse
 
 
 def _cache_dir() -> str:
-    path = os.path.join(tempfile.gettempdir(), f"srcdiff-{os.getuid() if hasattr(os, 'getuid') else 0}")
+    user = os.getuid() if hasattr(os, "getuid") else 0
+    path = os.path.join(tempfile.gettempdir(), f"srcdiff-{user}")
     os.makedirs(path, exist_ok=True)
     return path
 
@@ -151,7 +152,7 @@ def _check_argument(func: Any, name: str, value: Any) -> None:
         if value.dtype.kind in "biu":
             kind = f"an array of dtype {value.dtype}"
         elif value.dtype.kind == "c":
-            kind = f"a complex array (complex inputs are not supported)"
+            kind = "a complex array (complex inputs are not supported)"
         elif value.dtype.kind != "f":
             kind = f"an array of dtype {value.dtype}"
     elif not isinstance(value, (float, np.floating)):
@@ -255,7 +256,7 @@ def check_grad(func: Callable[..., Any], *args: Any, wrt: Wrt = 0, eps: float = 
         result = vjp(func, wrt=wrt)(*args, ct)
     results = result if as_tuple else (result,)
     worst = 0.0
-    for name, computed in zip(names, results):
+    for name, computed in zip(names, results, strict=False):
         index = params.index(name)
         base = _perturbable(args[index])
         numeric = np.zeros_like(base)

@@ -108,7 +108,7 @@ def _live_namespace(func: Any) -> Namespace:
     getters: dict[str, Callable[[], Any]] = {}
     for name in code.co_names:
         getters[name] = _global_getter(func.__globals__, name)
-    for name, cell in zip(code.co_freevars, func.__closure__ or ()):
+    for name, cell in zip(code.co_freevars, func.__closure__ or (), strict=False):
         getters[name] = _closure_getter(cell)
     return Namespace(getters)
 

@@ -32,14 +32,11 @@ import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
-Template = Union[str, Callable[[Mapping[str, Any]], str], None]
-
-_NO_DEFAULT = object()
-
+Template = str | Callable[[Mapping[str, Any]], str] | None
 
 @dataclass(frozen=True)
 class Rule:
@@ -66,7 +63,7 @@ class Rule:
         """
         if len(args) > len(self.params):
             raise TypeError(f"{self.name}() takes at most {len(self.params)} positional arguments")
-        bound: dict[str, Any] = dict(zip(self.params, args))
+        bound: dict[str, Any] = dict(zip(self.params, args, strict=False))
         for key, value in kwargs.items():
             if key not in self.params:
                 raise TypeError(f"{self.name}() got an unexpected keyword argument {key!r}")
@@ -100,7 +97,7 @@ class Rule:
         return param in self.vjp
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse(text: str) -> ast.expr:
     return ast.parse(text.strip(), mode="eval").body
 
@@ -161,7 +158,7 @@ def parse_signature(signature: str) -> tuple[tuple[str, ...], dict[str, Any]]:
     names = tuple(arg.arg for arg in func.args.args)
     defaults: dict[str, Any] = {}
     for arg, default in zip(func.args.args[len(names) - len(func.args.defaults):],
-                            func.args.defaults):
+                            func.args.defaults, strict=False):
         defaults[arg.arg] = ast.literal_eval(default)
     return names, defaults
 
@@ -221,7 +218,13 @@ def elementwise(funcs: object | Iterable[object], signature: str,
         body = f"dy * ({partial})"
         others = tuple(p for p in operands if p != param)
         vjp[param] = _unbroadcast_unless_scalar(param, others, body) if others else body
-        jvp[param] = f"d{param} * ({partial})"
+        tangent = f"d{param} * ({partial})"
+        mentioned = {n.id for n in ast.walk(parse_template(partial)) if isinstance(n, ast.Name)}
+        if others and not (set(others) <= mentioned or "y" in mentioned):
+            # The partial does not broadcast against the other operands: the tangent must
+            # still have the result's shape.
+            tangent = f"broadcast_like({tangent}, y)"
+        jvp[param] = tangent
     return defrule(funcs, signature, vjp=vjp, jvp=jvp, name=name)
 
 

@@ -1,0 +1,189 @@
+"""Helpers that the emitted derivative code calls.
+
+Each helper is a small, self-contained function of NumPy values: it uses only ``np`` and
+``math`` and the other helpers of this module, so the emitter can copy its source verbatim
+into a standalone module (``srcdiff emit``), and the generated code never imports srcdiff.
+"""
+from __future__ import annotations
+
+import math  # noqa: F401  (helpers may use it; the emitter copies what they use)
+
+import numpy as np
+
+
+class NonScalarOutputError(ValueError):
+    """Stand-in used by standalone emitted modules; srcdiff binds its own subclass."""
+
+
+def unbroadcast(g, like):
+    """Sum ``g`` back down to the shape of ``like``: the adjoint of NumPy broadcasting."""
+    shape = np.shape(like)
+    if np.shape(g) == shape:
+        return g
+    g = np.broadcast_to(g, np.broadcast_shapes(np.shape(g), shape))
+    extra = g.ndim - len(shape)
+    if extra:
+        g = np.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    return g
+
+
+def scalar_seed(y):
+    """The adjoint that starts the backward sweep of ``grad``: one, shaped like the scalar ``y``."""
+    if np.size(y) != 1:
+        raise NonScalarOutputError(
+            f"grad needs a function with a scalar output, but it returned shape {np.shape(y)}; "
+            "use srcdiff.vjp(f) with an output cotangent (PyTorch's backward(gradient=...))")
+    return np.ones_like(y, dtype=np.result_type(np.asarray(y).dtype, np.float32))
+
+
+def as_gradient(g, like):
+    """Return ``g`` with the shape and floating dtype of the argument ``like``.
+
+    A Python number gets a Python float; a NumPy scalar a NumPy scalar of its dtype.
+    A shape mismatch is an error, never reshaped away: it would hide a wrong gradient.
+    """
+    like_dtype = np.asarray(like).dtype
+    dtype = like_dtype if np.issubdtype(like_dtype, np.floating) else np.dtype(np.float64)
+    out = np.asarray(g, dtype=dtype)
+    if out.shape != np.shape(like):
+        raise ValueError(f"gradient has shape {out.shape} but its argument has shape "
+                         f"{np.shape(like)}; this is a bug in srcdiff, please report it")
+    if isinstance(like, np.ndarray):
+        return out
+    if isinstance(like, np.generic):
+        return dtype.type(out)
+    return float(out)
+
+
+def zero_gradient(like):
+    """The gradient of an argument the output does not depend on."""
+    return as_gradient(np.zeros(np.shape(like)), like)
+
+
+def broadcast_like(t, like):
+    """Broadcast ``t`` to the shape of ``like`` (a fresh, writable array).
+
+    The tangent of ``x1 + x2`` when only ``x1`` is active must have the shape of the result,
+    not of ``x1``: a later reduction would otherwise sum too few elements.
+    """
+    shape = np.shape(like)
+    if np.shape(t) == shape:
+        return t
+    return np.broadcast_to(t, shape).copy()
+
+
+def repeat_to_shape(g, like, axis=None, keepdims=False):
+    """Undo a reduction of ``like`` over ``axis``: the adjoint of ``np.sum``.
+
+    Reinserts the reduced axes of ``g`` (unless ``keepdims`` kept them) and repeats ``g``
+    along them, returning a fresh array of ``like``'s shape.
+    """
+    shape = np.shape(like)
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    if np.shape(g) == shape:
+        return g
+    return np.broadcast_to(g, shape).copy()
+
+
+def reduced_size(like, axis=None):
+    """The number of elements of ``like`` that a reduction over ``axis`` combines into one."""
+    shape = np.shape(like)
+    if axis is None:
+        return math.prod(shape)
+    if np.ndim(axis) == 0:
+        return shape[axis]
+    return math.prod(shape[ax] for ax in axis)
+
+
+def tie_weights(a, y, axis=None, keepdims=False):
+    """Where ``a`` reaches its extremum ``y`` (the max or min over ``axis``), one over the number
+    of elements that tie for it; zero elsewhere. Ties share the derivative evenly."""
+    hit = a == repeat_to_shape(y, a, axis, keepdims)
+    count = repeat_to_shape(np.sum(hit, axis=axis, keepdims=keepdims), a, axis, keepdims)
+    return hit / count
+
+
+def xlogy(x, y):
+    """``x * log(y)``, taken as 0 where ``x`` is 0 (even where ``y`` is 0).
+
+    ``xlogy(y, x1)`` is the partial of ``y = x1 ** x2`` wrt ``x2``: where ``x1`` is 0 and
+    ``x2 > 0``, ``y`` is 0 whatever ``x2``, and the derivative is 0 rather than ``0 * -inf``.
+    """
+    return x * np.log(np.where(x == 0, 1, y))
+
+
+def inverse_permutation(axes):
+    """The axes that undo ``np.transpose(., axes)`` (negative axes allowed; None stays None,
+    the reversal being its own inverse)."""
+    if axes is None:
+        return None
+    n = len(axes)
+    inverse = [0] * n
+    for i, ax in enumerate(axes):
+        inverse[ax % n] = i
+    return tuple(inverse)
+
+
+def matmul_vjp_a(g, a, b):
+    """Adjoint of ``a`` in ``y = np.matmul(a, b)``, given the adjoint ``g`` of ``y``.
+
+    1-D operands are promoted as matmul does (``a`` to a row, ``b`` to a column); batch
+    dimensions that ``a`` was broadcast along are summed back.
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    g2 = np.asarray(g)
+    if b.ndim == 1:
+        g2 = np.expand_dims(g2, -1)
+    if a.ndim == 1:
+        g2 = np.expand_dims(g2, -2)
+    da = np.matmul(g2, np.swapaxes(b2, -1, -2))
+    return np.reshape(unbroadcast(da, a2), a.shape)
+
+
+def matmul_vjp_b(g, a, b):
+    """Adjoint of ``b`` in ``y = np.matmul(a, b)``, given the adjoint ``g`` of ``y``."""
+    a, b = np.asarray(a), np.asarray(b)
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    g2 = np.asarray(g)
+    if b.ndim == 1:
+        g2 = np.expand_dims(g2, -1)
+    if a.ndim == 1:
+        g2 = np.expand_dims(g2, -2)
+    db = np.matmul(np.swapaxes(a2, -1, -2), g2)
+    return np.reshape(unbroadcast(db, b2), b.shape)
+
+
+def dot_vjp_a(g, a, b):
+    """Adjoint of ``a`` in ``y = np.dot(a, b)``, given the adjoint ``g`` of ``y``.
+
+    ``np.dot`` multiplies when an operand is 0-d, and otherwise sums over the last axis of
+    ``a`` and the second-to-last of ``b`` (the last if ``b`` is 1-D): ``y`` has shape
+    ``a.shape[:-1] + b.shape[:-2] + b.shape[-1:]``.
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return unbroadcast(g * b, a)
+    if b.ndim == 1:
+        return np.multiply.outer(g, b)
+    g_axes = list(range(a.ndim - 1, np.ndim(g)))
+    b_axes = list(range(b.ndim - 2)) + [b.ndim - 1]
+    return np.tensordot(g, b, axes=(g_axes, b_axes))
+
+
+def dot_vjp_b(g, a, b):
+    """Adjoint of ``b`` in ``y = np.dot(a, b)``, given the adjoint ``g`` of ``y``."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return unbroadcast(g * a, b)
+    lead = list(range(a.ndim - 1))
+    db = np.tensordot(a, g, axes=(lead, lead))
+    if b.ndim == 1:
+        return db
+    return np.moveaxis(db, 0, -2)
