@@ -28,7 +28,8 @@ _MARKER_LINE = re.compile(rf"^(\s*){COMMENT_MARKER}\((.*)\)\s*$")
 def to_source(node: ast.AST) -> str:
     """Print a syntax tree as Python source (the only call into the code printer)."""
     ast.fix_missing_locations(node)
-    return astor.to_source(node)
+    # One statement per line: astor's default wraps long lines at odd places.
+    return astor.to_source(node, pretty_source=lambda parts: "".join(parts))
 
 
 def render(node: ast.FunctionDef) -> str:
@@ -73,16 +74,20 @@ def helpers_needed(names: Iterable[str]) -> list[str]:
     return sorted(wanted, key=order.index)
 
 
-def helper_source(name: str, alias: str) -> str:
-    """The source of a runtime helper, renamed to ``alias`` when the emitted code needs it."""
+def helper_source(name: str, aliases: Mapping[str, str]) -> str:
+    """The source of a runtime helper, with every runtime name it uses (itself, other helpers,
+    ``np``, ``math``) renamed to its alias in the emitted module."""
     source = textwrap.dedent(inspect.getsource(HELPERS[name]))
-    if alias != name:
-        source = re.sub(rf"^def {name}\(", f"def {alias}(", source, count=1)
+    for original, alias in aliases.items():
+        if alias != original:
+            source = re.sub(rf"\b(?<!\.){original}\b(?=\s*[.(])", alias, source)
     return source
 
 
-def runtime_namespace(runtime_names: Mapping[str, str]) -> dict[str, Any]:
-    """The objects the emitted code of a live build reads, under their emitted names."""
+def runtime_namespace(runtime_names: Mapping[str, str],
+                      helper_modules: Iterable[str] = ()) -> dict[str, Any]:
+    """The objects the emitted code of a live build reads, under their emitted names
+    (``helper_modules``: the modules the copied helpers use)."""
     from srcdiff.errors import NonScalarOutputError
     from srcdiff.rules.registry import TEMPLATE_MODULES
 
@@ -90,6 +95,8 @@ def runtime_namespace(runtime_names: Mapping[str, str]) -> dict[str, Any]:
     for name, alias in runtime_names.items():
         if name in TEMPLATE_MODULES:
             namespace[alias] = TEMPLATE_MODULES[name]
+    for module in helper_modules:
+        namespace.setdefault(runtime_names.get(module, module), TEMPLATE_MODULES[module])
     return namespace
 
 
@@ -100,14 +107,14 @@ def helper_block(runtime_names: Mapping[str, str], used: set[str]) -> tuple[str,
     inverse = {alias: name for name, alias in aliases.items()}
     helper_names = [inverse.get(n, n) for n in used]
     needed = helpers_needed(n for n in helper_names if n in HELPERS)
-    parts = []
     modules = set()
     for name in needed:
-        alias = aliases.get(name, name)
-        parts.append(helper_source(name, alias))
+        aliases.setdefault(name, name)
         for read in names_read(ast.parse(textwrap.dedent(inspect.getsource(HELPERS[name])))):
             if read in ("np", "math"):
                 modules.add(read)
+                aliases.setdefault(read, read)
+    parts = [helper_source(name, aliases) for name in needed]
     if "scalar_seed" in needed:
         parts.insert(0, textwrap.dedent(inspect.getsource(runtime.NonScalarOutputError)))
     return "\n\n".join(parts), modules
@@ -134,15 +141,14 @@ def standalone_module(functions: list[tuple[ast.FunctionDef, Mapping[str, str]]]
     header_lines: list[str] = []
     bound: set[str] = set()
     module_aliases = {alias: name for name, alias in runtime_names.items()
-                      if name in ("np", "math")}
-    for module in sorted(helper_modules):
-        module_aliases.setdefault(module, module)
+                      if name in ("np", "math") and alias in used}
+    for module in helper_modules:
+        module_aliases[runtime_names.get(module, module)] = module
     for alias, module in sorted(module_aliases.items()):
-        if alias in used or module in helper_modules:
-            target = "numpy" if module == "np" else module
-            line = f"import {target}" if alias == target else f"import {target} as {alias}"
-            header_lines.append(line)
-            bound.add(alias)
+        target = "numpy" if module == "np" else module
+        header_lines.append(f"import {target}" if alias == target
+                            else f"import {target} as {alias}")
+        bound.add(alias)
     for name in sorted(used - bound - defined - set(runtime_names.values()) - set(HELPERS)):
         if name in imports:
             if imports[name] not in header_lines:

@@ -25,7 +25,14 @@ from srcdiff.naming import Namer, names_in
 from srcdiff.origin import Origin
 from srcdiff.parse import Source
 from srcdiff.rules import ATTRIBUTES, BINARY_OPERATORS, METHODS, NONDIFF_ATTRIBUTES, lookup
-from srcdiff.rules.registry import OPERATOR_WORDS, UNARY_OPERATORS, Rule
+from srcdiff.rules.registry import (
+    OPERATOR_WORDS,
+    TEMPLATE_BUILTINS,
+    TEMPLATE_MODULES,
+    UNARY_OPERATORS,
+    Rule,
+)
+from srcdiff.runtime import HELPER_NAMES as HELPERS
 
 #: Nouns for temporaries whose descriptive name would be too long.
 _NOUNS = {"plus": "added", "minus": "diff", "times": "product", "div": "ratio",
@@ -94,7 +101,11 @@ class _Normalizer:
         self.params = [a.arg for a in func.args.posonlyargs + func.args.args
                        + func.args.kwonlyargs]
         self.locals = _assigned_names(func)
-        self.namer = Namer(names_in(func))
+        # Names the generated code may need besides the user's: helpers, modules, builtins.
+        self.user_names = names_in(func)
+        self.runtime_reserved = (set(HELPERS) | set(TEMPLATE_MODULES) | TEMPLATE_BUILTINS) \
+            - self.user_names
+        self.namer = Namer(self.user_names | self.runtime_reserved)
         self.current: dict[str, str] = {p: p for p in self.params}
         self.body: list[Assign] = []
         self.problems: list[Problem] = []
@@ -322,17 +333,28 @@ class _Normalizer:
             if isinstance(stmt, ast.Return):
                 self.origin = self.source.origin(stmt)
                 assert stmt.value is not None
-                result = Return(self.atom(stmt.value), self.origin)
+                if _is_atom_expr(stmt.value, self.locals):
+                    value = self.atom(stmt.value)
+                else:  # the last operation holds the function's result: name it so
+                    operation, op, _ = self.operation(stmt.value)
+                    value = self.temporary(operation, op, "result")
+                result = Return(value, self.origin)
             else:
                 self.statement(stmt)
         if self.problems:
             raise UnsupportedSyntaxError(self.problems, func.name)
         assert result is not None, "the fence pass guarantees a return statement"
         return NormalFunction(func.name, self.params, func.args, self.body, result,
-                              self.source, set(self.namer.taken), self.globals)
+                              self.source, self.namer.taken - self.runtime_reserved,
+                              self.globals)
 
 
 _ZERO = Rule("non-differentiable", zero=True)
+
+
+def _is_atom_expr(node: ast.expr, local_names: set[str]) -> bool:
+    return isinstance(node, (ast.Name, ast.Constant)) or (
+        isinstance(node, ast.Attribute) and _is_global_ref(node, local_names))
 
 
 def _strip(node: ast.expr) -> ast.expr:

@@ -187,3 +187,10 @@ def dot_vjp_b(g, a, b):
     if b.ndim == 1:
         return db
     return np.moveaxis(db, 0, -2)
+
+
+#: Every helper the emitted code may call (the emitter copies their source).
+HELPER_NAMES = frozenset(
+    name for name, value in list(globals().items())
+    if callable(value) and not isinstance(value, type) and not name.startswith("_")
+    and getattr(value, "__module__", None) == __name__)

@@ -1,0 +1,60 @@
+"""Functions whose emitted derivative code is pinned in tests/golden/.
+
+Each entry of ``CASES`` names a function here, the ``wrt`` to differentiate and the golden
+file. Regenerate the golden files with ``python tests/regenerate_golden.py``.
+"""
+import numpy as np
+
+import srcdiff
+
+
+def seeds_mean(x):
+    return np.mean(3 * (x + 2) ** 2)
+
+
+def seeds_q(a, b):
+    return 3 * a**3 - b**2
+
+
+def two_layer_network(x, W1, b1, W2, b2):
+    h = np.tanh(x @ W1 + b1)
+    out = h @ W2 + b2
+    return np.mean(out**2)
+
+
+def logistic_loss(w, X, y):
+    margins = y * (X @ w)
+    return np.mean(np.log1p(np.exp(-margins)))
+
+
+def softmax_cross_entropy(logits, labels):
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
+    log_norm = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.sum(labels * (shifted - log_norm)) / logits.shape[0]
+
+
+def rebinding(x):
+    x = x * 2
+    x += np.sin(x)
+    x = x * x
+    return np.sum(x)
+
+
+def controlled(x, scale):
+    y = srcdiff.stop_gradient(x * x)
+    with srcdiff.no_grad():
+        norm = np.sqrt(np.sum(x * x))
+    return np.sum(y * x * scale) / norm
+
+
+
+#: (case name, function, kind, wrt)
+CASES = [
+    ("seeds_mean", seeds_mean, "grad", 0),
+    ("seeds_q_vjp", seeds_q, "vjp", (0, 1)),
+    ("two_layer_network", two_layer_network, "grad", (1, 2, 3, 4)),
+    ("logistic_loss", logistic_loss, "grad", 0),
+    ("softmax_cross_entropy", softmax_cross_entropy, "grad", 0),
+    ("rebinding", rebinding, "grad", 0),
+    ("controlled", controlled, "grad", (0, 1)),
+]
