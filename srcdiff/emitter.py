@@ -100,9 +100,11 @@ def runtime_namespace(runtime_names: Mapping[str, str],
     return namespace
 
 
-def helper_block(runtime_names: Mapping[str, str], used: set[str]) -> tuple[str, set[str]]:
-    """Source of every helper the functions use (renamed to their aliases), and the module
-    aliases those helpers need."""
+def helper_block(runtime_names: Mapping[str, str], used: set[str],
+                 standalone: bool = False) -> tuple[str, set[str]]:
+    """Source of every helper the functions use (renamed to their aliases), and the modules
+    those helpers need. A standalone module also gets its own error class; a live build binds
+    srcdiff's instead."""
     aliases = dict(runtime_names)
     inverse = {alias: name for name, alias in aliases.items()}
     helper_names = [inverse.get(n, n) for n in used]
@@ -115,7 +117,7 @@ def helper_block(runtime_names: Mapping[str, str], used: set[str]) -> tuple[str,
                 modules.add(read)
                 aliases.setdefault(read, read)
     parts = [helper_source(name, aliases) for name in needed]
-    if "scalar_seed" in needed:
+    if standalone and "scalar_seed" in needed:
         parts.insert(0, textwrap.dedent(inspect.getsource(runtime.NonScalarOutputError)))
     return "\n\n".join(parts), modules
 
@@ -137,7 +139,7 @@ def standalone_module(functions: list[tuple[ast.FunctionDef, Mapping[str, str]]]
     defined = {node.name for node, _ in functions}
     for node, _ in functions:
         used |= free_names(node)
-    helpers, helper_modules = helper_block(runtime_names, used)
+    helpers, helper_modules = helper_block(runtime_names, used, standalone=True)
     header_lines: list[str] = []
     bound: set[str] = set()
     module_aliases = {alias: name for name, alias in runtime_names.items()
