@@ -152,7 +152,7 @@ def test_linear_regression_example_trains_w_to_2():
              if line.strip() and line.split()[0].isdigit()]
     losses = [float(line[1]) for line in lines]
     assert len(losses) >= 3
-    assert all(later < earlier for earlier, later in zip(losses, losses[1:]))
+    assert all(later < earlier for earlier, later in zip(losses, losses[1:], strict=False))
     final_w = float(result.stdout.strip().splitlines()[-1].split("=")[1].split()[0])
     assert abs(final_w - 2.0) < 1e-3
     assert "def grad_loss(w, x, y):" in result.stdout
