@@ -42,7 +42,7 @@ class UnsupportedSyntaxError(SrcdiffError):
     def __init__(self, problems: list[Problem] | Problem, function: str = "") -> None:
         if isinstance(problems, Problem):
             problems = [problems]
-        self.problems = list(problems)
+        self.problems = sorted(problems, key=lambda p: (p.filename, p.line, p.column))
         head = "cannot differentiate"
         if function:
             head += f" {function!r}"

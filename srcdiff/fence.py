@@ -118,7 +118,9 @@ class _Fence(ast.NodeVisitor):
             else:
                 self.visit(stmt.value)
         elif isinstance(stmt, ast.Expr):
-            if not (isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)):
+            if isinstance(stmt.value, (ast.Yield, ast.YieldFrom, ast.Await)):
+                self.visit(stmt.value)
+            elif not (isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)):
                 self.report(stmt, "expression statement (its value is discarded)",
                             "assign the result to a name, or remove the statement")
         elif isinstance(stmt, ast.Pass):

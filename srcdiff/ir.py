@@ -30,6 +30,7 @@ class Operation:
     what: str
     rule: Rule | None = None
     args: dict[str, ast.expr] = field(default_factory=dict)
+    origin: Origin | None = None
 
     @property
     def zero(self) -> bool:

@@ -192,13 +192,21 @@ class _Normalizer:
         try:
             bound = rule.bind(args, kwargs)
         except TypeError as exc:
-            self.problem(node, f"call to {what} that does not match its signature",
-                         str(exc))
-            return Operation("rule", what, None, {})
+            # Run as written; an error only if a derivative has to flow through it.
+            generic = {f"arg{i}": a for i, a in enumerate(args)}
+            generic.update(kwargs)
+            return Operation("rule", f"{what} called with arguments its rule does not cover "
+                             f"({exc})", None, generic)
         return Operation("rule", what, rule, {k: _as_atom(v) for k, v in bound.items()})
 
     def operation(self, node: ast.expr) -> tuple[ast.expr, Operation, str]:
         """Normalize the operands of one operation: (value, operation, base name)."""
+        value, op, name = self._operation(node)
+        if op.origin is None and hasattr(node, "lineno"):
+            op.origin = self.source.origin(node)
+        return value, op, name
+
+    def _operation(self, node: ast.expr) -> tuple[ast.expr, Operation, str]:
         if isinstance(node, ast.BinOp):
             left, right = self.atom(node.left), self.atom(node.right)
             symbol, word = OPERATOR_WORDS.get(type(node.op), ("?", "op"))

@@ -64,8 +64,10 @@ class _Simplify(ast.NodeTransformer):
                 value = _FOLD[type(op)](a, b)
             except (OverflowError, ZeroDivisionError):
                 return node
-            if isinstance(value, int) or (isinstance(value, float) and value.is_integer()
-                                          and isinstance(a, float) | isinstance(b, float)):
+            if isinstance(value, complex):
+                return node
+            # Python would compute the same value at run time; fold when it reads as well.
+            if isinstance(value, int) or len(repr(value)) <= max(len(repr(a)), len(repr(b))) + 1:
                 return ast.Constant(value) if value >= 0 else \
                     ast.UnaryOp(ast.USub(), ast.Constant(-value))
         if isinstance(op, ast.Mult):

@@ -154,11 +154,26 @@ def parse_function(func: Any) -> Source:
     if not isinstance(node, ast.FunctionDef) or node.name != func.__name__:
         from srcdiff.errors import Problem, UnsupportedSyntaxError
 
-        what = "a lambda" if func.__name__ == "<lambda>" else f"{func.__name__!r}"
+        if isinstance(node, ast.AsyncFunctionDef):
+            construct = f"'async def {node.name}' (a coroutine function)"
+            hint = "asynchronous code cannot be differentiated; differentiate a plain 'def'"
+            line, column = node.lineno, node.col_offset + 1
+        elif func.__name__ == "<lambda>":
+            construct = "lambda"
+            hint = "srcdiff reads a function's 'def' source; write the lambda as a 'def'"
+            line, column = start, indent + 1
+            for sub in ast.walk(tree):
+                if isinstance(sub, ast.Lambda):
+                    line, column = sub.lineno, sub.col_offset + 1
+                    break
+        else:
+            construct = f"{func.__name__!r} is not defined by a 'def' statement"
+            hint = "srcdiff differentiates functions written with 'def'"
+            line, column = start, indent + 1
         raise UnsupportedSyntaxError(Problem(
-            filename, start, indent + 1, f"{what} is not a 'def' statement",
-            "srcdiff reads a function's 'def' source; write the lambda as a def",
-            lines[start - 1].rstrip("\n")))
+            filename, line, column, construct, hint,
+            lines[line - 1].rstrip("\n") if 0 < line <= len(lines) else ""),
+            func.__name__)
     node.decorator_list = []
     return Source(node, filename, lines, _live_namespace(func))
 

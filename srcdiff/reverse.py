@@ -114,7 +114,7 @@ class _Reverse:
         return self.namer.fresh(name)
 
     def problem(self, stmt: Assign, construct: str, hint: str) -> None:
-        o = stmt.origin
+        o = stmt.op.origin or stmt.origin
         self.problems.append(Problem(o.filename, o.line, o.column, construct, hint,
                                      o.source_line))
 

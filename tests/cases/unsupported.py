@@ -1,0 +1,181 @@
+"""Functions that srcdiff must refuse to differentiate, one unsupported construct each.
+
+tests/test_errors.py imports this module and checks that every error names this file, the
+exact line and column of the construct, what the construct is, and a hint. The functions are
+never called: building a derivative must not execute them.
+"""
+import numpy as np
+
+COUNTER = 0.0
+CALLS = []
+
+
+def _helper(t):
+    return t * 2.0
+
+
+def _record_call():
+    CALLS.append("called")
+    return range(3)
+
+
+def for_loop(x):
+    for _ in range(3):
+        x = x * 2.0
+    return x
+
+
+def while_loop(x):
+    while x < 10.0:
+        x = x * 2.0
+    return x
+
+
+def if_statement(x):
+    y = x * 2.0
+    if x > 0.0:
+        y = x * 3.0
+    return y
+
+
+def try_except(x):
+    try:
+        y = x * 2.0
+    except ValueError:
+        y = x
+    return y
+
+
+def with_open(x):
+    with open(__file__) as handle:
+        text = handle.read()
+    return x * len(text)
+
+
+def lambda_expression(x):
+    double = lambda t: t * 2.0  # noqa: E731
+    return double(x)
+
+
+def list_comprehension(x):
+    total = np.sum([t * 2.0 for t in x])
+    return total
+
+
+def generator_expression(x):
+    gen = (t * 2.0 for t in x)
+    return sum(gen)
+
+
+def global_write(x):
+    global COUNTER
+    COUNTER = x * 2.0
+    return COUNTER
+
+
+def nonlocal_outer(x):
+    scale = 2.0
+
+    def inner(t):
+        nonlocal scale
+        scale = scale * t
+        return scale
+
+    return x * scale
+
+
+def _make_nonlocal_inner():
+    scale = 2.0
+
+    def nonlocal_inner(t):
+        nonlocal scale
+        scale = scale * t
+        return scale
+
+    return nonlocal_inner
+
+
+nonlocal_inner = _make_nonlocal_inner()
+
+
+def star_args(x, *rest):
+    return x * 2.0
+
+
+def star_kwargs(x, **options):
+    return x * 2.0
+
+
+def yield_value(x):
+    yield x * 2.0
+    return x
+
+
+async def async_function(x):
+    return x * 2.0
+
+
+def conditional_expression(x):
+    y = x * 2.0 if x > 0.0 else x
+    return y
+
+
+def no_rule_call(x):
+    y = np.cbrt(x)
+    return y
+
+
+def user_helper_call(x):
+    y = _helper(x)
+    return y
+
+
+def index_value(x):
+    y = x[0] * 2.0
+    return y
+
+
+def subscript_assignment(x):
+    out = np.zeros(3)
+    out[0] = x
+    return np.sum(out)
+
+
+def tuple_unpacking(x):
+    a, b = x, x
+    return a * b
+
+
+def return_tuple(x):
+    return x * 2.0, x
+
+
+def nested_def(x):
+    def inner(t):
+        return t * 2.0
+
+    return x * 2.0
+
+
+def three_problems(x):
+    for _ in range(3):
+        x = x * 2.0
+    double = lambda t: t * 2.0  # noqa: E731
+    out = np.zeros(3)
+    out[0] = x
+    return np.sum(out) + double
+
+
+def two_missing_rules(x):
+    y = np.cbrt(x)
+    z = _helper(y)
+    return z
+
+
+def never_executed(x):
+    for _ in _record_call():
+        x = x * 2.0
+    return x
+
+
+module_lambda = lambda x: x * 2.0  # noqa: E731
