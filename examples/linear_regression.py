@@ -35,7 +35,7 @@ def main():
     for epoch in range(1, EPOCHS + 1):
         w -= LEARNING_RATE * dloss(w, x, y)
         if epoch == 1 or epoch % 10 == 0:
-            print(f"{epoch:>5}  {loss(w, x, y):>12.8f}  {w:>8.5f}")
+            print(f"{epoch:>5}  {loss(w, x, y):>12.4e}  {w:>8.5f}")
 
     print(f"final w = {w:.5f} (true w = 2)")
     return w

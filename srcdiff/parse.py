@@ -14,7 +14,6 @@ import importlib
 import inspect
 import linecache
 import sys
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,8 +54,8 @@ class Namespace:
         if getter is not None:
             try:
                 return getter()
-            except (KeyError, ValueError):
-                return MISSING
+            except (KeyError, ValueError):  # unbound global or empty cell: try the builtins
+                pass
         if hasattr(builtins, name):
             return getattr(builtins, name)
         return MISSING
@@ -113,14 +112,6 @@ def _live_namespace(func: Any) -> Namespace:
     return Namespace(getters)
 
 
-def _shift_columns(tree: ast.AST, indent: int) -> None:
-    for node in ast.walk(tree):
-        if hasattr(node, "col_offset"):
-            node.col_offset += indent
-            if getattr(node, "end_col_offset", None) is not None:
-                node.end_col_offset += indent
-
-
 def parse_function(func: Any) -> Source:
     """Parse a live function: its own source lines, found through its code object.
 
@@ -143,13 +134,18 @@ def parse_function(func: Any) -> Source:
     block = inspect.getblock(lines[start - 1:])
     first = block[0]
     indent = len(first) - len(first.lstrip())
-    text = textwrap.dedent("".join(block))
+    # An indented (nested) def is parsed inside a dummy block rather than dedented, so lines
+    # of a multi-line string that start at column 0 stay valid and columns stay file columns.
+    text = ("if 1:\n" if indent else "") + "".join(block)
     try:
         tree = ast.parse(text, filename=filename)
     except SyntaxError as exc:
         raise SrcdiffError(f"cannot parse the source of {func.__qualname__!r}: {exc}") from exc
-    ast.increment_lineno(tree, start - 1)
-    _shift_columns(tree, indent)
+    if indent:
+        wrapper = tree.body[0]
+        assert isinstance(wrapper, ast.If)
+        tree.body = wrapper.body
+    ast.increment_lineno(tree, start - 1 - (1 if indent else 0))
     node = tree.body[0] if tree.body else None
     if not isinstance(node, ast.FunctionDef) or node.name != func.__name__:
         from srcdiff.errors import Problem, UnsupportedSyntaxError

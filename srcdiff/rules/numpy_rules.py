@@ -104,15 +104,22 @@ def _axis_keywords(consts: Mapping[str, Any]) -> str:
     return text
 
 
-def _reduction(funcs: object, vjp: str, jvp: str) -> None:
-    """Register a reduction ``f(a, axis=None, keepdims=False)``; ``{axis}``, ``{ties}`` and
-    ``{kw}`` stand for the arguments of ``_axis_args``, ``_tie_args`` and ``_axis_keywords``."""
+#: NumPy's positional order: ``np.sum(x, 1, None, None, True)`` binds like NumPy does.
+#: ``dtype`` carries no derivative; ``out`` has no rule (an array written in place).
+_SUM_SIGNATURE = "a, axis=None, dtype=None, out=None, keepdims=False"
+_MAX_SIGNATURE = "a, axis=None, out=None, keepdims=False"
+
+
+def _reduction(funcs: object, vjp: str, jvp: str, signature: str = _MAX_SIGNATURE) -> None:
+    """Register a reduction ``f(a, axis=None, ..., keepdims=False)``; ``{axis}``, ``{ties}``
+    and ``{kw}`` stand for the arguments of ``_axis_args``, ``_tie_args``, ``_axis_keywords``."""
 
     def fill(template: str) -> Template:
         return lambda consts: template.format(axis=_axis_args(consts), ties=_tie_args(consts),
                                               kw=_axis_keywords(consts))
 
-    defrule(funcs, "a, axis=None, keepdims=False", vjp={"a": fill(vjp)}, jvp={"a": fill(jvp)})
+    zero = {"dtype": None} if "dtype" in signature else {}
+    defrule(funcs, signature, vjp={"a": fill(vjp), **zero}, jvp={"a": fill(jvp), **zero})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,12 +181,13 @@ defrule(np.where, "condition, x1, x2",
 # Reductions.
 # ---------------------------------------------------------------------------------------------
 
-_reduction(np.sum, "repeat_to_shape(dy, a{axis})", "np.sum(da{kw})")
-defrule(np.mean, "a, axis=None, keepdims=False",
+_reduction(np.sum, "repeat_to_shape(dy, a{axis})", "np.sum(da{kw})", _SUM_SIGNATURE)
+defrule(np.mean, _SUM_SIGNATURE,
         vjp={"a": lambda c: (f"repeat_to_shape(dy, a{_axis_args(c)}) / np.size(a)"
                              if _is_literal(c, "axis", None) else
-                             f"repeat_to_shape(dy, a{_axis_args(c)}) / reduced_size(a, axis)")},
-        jvp={"a": lambda c: f"np.mean(da{_axis_keywords(c)})"})
+                             f"repeat_to_shape(dy, a{_axis_args(c)}) / reduced_size(a, axis)"),
+             "dtype": None},
+        jvp={"a": lambda c: f"np.mean(da{_axis_keywords(c)})", "dtype": None})
 for _funcs in ((np.max, np.amax), (np.min, np.amin)):
     _reduction(_funcs, "repeat_to_shape(dy, a{axis}) * tie_weights(a, y{ties})",
                "np.sum(da * tie_weights(a, y{ties}){kw})")
