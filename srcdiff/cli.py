@@ -7,6 +7,7 @@ srcdiff gradient with central finite differences on random inputs.
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import inspect
 import os
@@ -20,8 +21,8 @@ import numpy as np
 from srcdiff import emitter as emit_pass
 from srcdiff.api import build_from_source, check_grad, resolve_wrt
 from srcdiff.errors import SrcdiffError
-from srcdiff.parse import parse_file
-from srcdiff.reverse import Request
+from srcdiff.parse import Source, Unresolved, parse_file
+from srcdiff.reverse import Derivative, Request
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -37,24 +38,53 @@ def _parse_wrt(text: str | None) -> int | str | tuple[int | str, ...]:
     return tuple(items) if len(items) > 1 else items[0]
 
 
+class _CommandError(Exception):
+    """A user error of the command line: (message, exit code)."""
+
+
+def _selected_functions(args: argparse.Namespace) -> tuple[dict[str, Source], list[str]]:
+    """Parse ``args.file`` and pick the functions named by ``--function`` (default: all)."""
+    try:
+        sources, _ = parse_file(args.file)
+    except OSError as exc:
+        raise _CommandError(f"cannot read {args.file}: {exc.strerror or exc}", 2) from exc
+    except SyntaxError as exc:
+        raise _CommandError(f"{args.file}:{exc.lineno}:{exc.offset}: the file does not parse: "
+                            f"{exc.msg}", 1) from exc
+    names = args.function or list(sources)
+    if not names:
+        raise _CommandError(f"{args.file} defines no top-level function", 1)
+    missing = [n for n in names if n not in sources]
+    if missing:
+        raise _CommandError(f"{args.file} has no top-level function {missing[0]!r} "
+                            f"(it defines: {', '.join(sources) or 'none'})", 1)
+    return sources, names
+
+
+def _check_globals_resolved(source: Source, derivative: Derivative) -> None:
+    """Every user global the derivative reads must be writable into a standalone module."""
+    for name in sorted(emit_pass.free_names(derivative.node) & derivative.user_globals):
+        value = source.namespace.lookup(name)
+        if not isinstance(value, Unresolved):
+            continue
+        use = next((n for n in ast.walk(source.node) if isinstance(n, ast.Name)
+                    and n.id == name), source.node)
+        origin = source.origin(use)
+        raise SrcdiffError(f"{origin.filename}:{origin.line}:{origin.column}: the derivative "
+                           f"of {source.name!r} reads the global {name!r}, but {value.why}\n"
+                           f"    {origin.source_line.strip()}\n    hint: make it a literal "
+                           "constant or an import of numpy, math or the standard library, or "
+                           "pass it as a parameter")
+
+
 def cmd_emit(args: argparse.Namespace) -> int:
     """``srcdiff emit``: write the standalone gradient module."""
     if args.mode == "forward":
         return _fail("forward mode is not available yet in this version of srcdiff")
     try:
-        sources, _ = parse_file(args.file)
-    except OSError as exc:
-        return _fail(f"cannot read {args.file}: {exc.strerror or exc}", 2)
-    except SyntaxError as exc:
-        return _fail(f"{args.file}:{exc.lineno}:{exc.offset}: the file does not parse: "
-                     f"{exc.msg}")
-    names = args.function or list(sources)
-    if not names:
-        return _fail(f"{args.file} defines no top-level function")
-    missing = [n for n in names if n not in sources]
-    if missing:
-        return _fail(f"{args.file} has no top-level function {missing[0]!r} "
-                     f"(it defines: {', '.join(sources) or 'none'})")
+        sources, names = _selected_functions(args)
+    except _CommandError as exc:
+        return _fail(*exc.args)
     wrt = _parse_wrt(args.wrt)
     functions = []
     try:
@@ -66,6 +96,7 @@ def cmd_emit(args: argparse.Namespace) -> int:
             wrt_names, as_tuple = resolve_wrt(stub, params, wrt)
             derivative = build_from_source(source, Request("grad", wrt_names, as_tuple,
                                                            defaults=True))
+            _check_globals_resolved(source, derivative)
             functions.append((derivative.node, derivative.runtime_names))
         first = sources[names[0]]
         command = "srcdiff " + " ".join(shlex.quote(a) for a in args.argv)
@@ -97,17 +128,12 @@ def _load_module(path: str) -> types.ModuleType:
 def cmd_check(args: argparse.Namespace) -> int:
     """``srcdiff check``: finite-difference checks of the file's functions."""
     try:
-        sources, _ = parse_file(args.file)
+        _, names = _selected_functions(args)
         module = _load_module(args.file)
+    except _CommandError as exc:
+        return _fail(*exc.args)
     except OSError as exc:
-        return _fail(f"cannot read {args.file}: {exc}", 2)
-    except SyntaxError as exc:
-        return _fail(f"{args.file}:{exc.lineno}:{exc.offset}: the file does not parse: "
-                     f"{exc.msg}")
-    names = args.function or list(sources)
-    missing = [n for n in names if n not in sources]
-    if missing:
-        return _fail(f"{args.file} has no top-level function {missing[0]!r}")
+        return _fail(f"cannot import {args.file}: {exc}", 2)
     shape = tuple(int(s) for s in args.shape.split(",") if s) if args.shape else ()
     rng = np.random.default_rng(args.seed)
     failures = 0

@@ -22,7 +22,7 @@ from srcdiff.errors import SrcdiffError
 from srcdiff.origin import Origin
 
 
-class _Unresolved:
+class Unresolved:
     """A global the static (file) namespace cannot give a value for."""
 
     def __init__(self, why: str) -> None:
@@ -32,7 +32,7 @@ class _Unresolved:
         return f"<unresolved: {self.why}>"
 
 
-MISSING = _Unresolved("not defined")
+MISSING = Unresolved("not defined")
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Namespace:
             return self.lookup(node.id)
         if isinstance(node, ast.Attribute):
             base = self.resolve(node.value)
-            if isinstance(base, _Unresolved):
+            if isinstance(base, Unresolved):
                 return base
             return getattr(base, node.attr, MISSING)
         return MISSING
@@ -198,7 +198,7 @@ def _file_namespace(tree: ast.Module) -> tuple[Namespace, dict[str, Any]]:
                     values[bound] = importlib.import_module(target)
                     imports[bound] = ast.unparse(ast.Import([alias]))
                 else:
-                    values[bound] = _Unresolved(f"module {alias.name!r} is not imported "
+                    values[bound] = Unresolved(f"module {alias.name!r} is not imported "
                                                 "by srcdiff emit (only numpy, math, stdlib)")
         elif isinstance(stmt, ast.ImportFrom) and stmt.module and stmt.level == 0:
             for alias in stmt.names:
@@ -208,7 +208,7 @@ def _file_namespace(tree: ast.Module) -> tuple[Namespace, dict[str, Any]]:
                     values[bound] = getattr(module, alias.name, MISSING)
                     imports[bound] = ast.unparse(ast.ImportFrom(stmt.module, [alias], 0))
                 else:
-                    values[bound] = _Unresolved(f"{stmt.module}.{alias.name} is not imported "
+                    values[bound] = Unresolved(f"{stmt.module}.{alias.name} is not imported "
                                                 "by srcdiff emit (only numpy, math, stdlib)")
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -218,11 +218,11 @@ def _file_namespace(tree: ast.Module) -> tuple[Namespace, dict[str, Any]]:
                         values[target.id] = ast.literal_eval(stmt.value)
                         constants[target.id] = values[target.id]
                     except ValueError:
-                        values[target.id] = _Unresolved(
+                        values[target.id] = Unresolved(
                             f"global {target.id!r} is not a literal constant, and "
                             "srcdiff emit never executes the file")
         elif isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
-            values[stmt.name] = _Unresolved(f"{stmt.name!r} is defined in the file")
+            values[stmt.name] = Unresolved(f"{stmt.name!r} is defined in the file")
     getters = {name: (lambda value=value: value) for name, value in values.items()}
     return Namespace(getters, imports), constants
 

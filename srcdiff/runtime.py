@@ -128,36 +128,36 @@ def inverse_permutation(axes):
     return tuple(inverse)
 
 
+def matmul_operands(g, a, b):
+    """The operands of ``np.matmul(a, b)`` and its adjoint ``g`` as stacks of matrices.
+
+    A 1-D ``a`` is promoted to a row and a 1-D ``b`` to a column, as matmul does, and the
+    axes that promotion removed from the result are restored in ``g``.
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    g = np.asarray(g)
+    if b.ndim == 1:
+        g = np.expand_dims(g, -1)
+    if a.ndim == 1:
+        g = np.expand_dims(g, -2)
+    return (a[None, :] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b), g
+
+
 def matmul_vjp_a(g, a, b):
     """Adjoint of ``a`` in ``y = np.matmul(a, b)``, given the adjoint ``g`` of ``y``.
 
-    1-D operands are promoted as matmul does (``a`` to a row, ``b`` to a column); batch
-    dimensions that ``a`` was broadcast along are summed back.
+    ``da = g @ b.T`` on the promoted matrices; batch dimensions that ``a`` was broadcast along
+    are summed back.
     """
-    a, b = np.asarray(a), np.asarray(b)
-    a2 = a[None, :] if a.ndim == 1 else a
-    b2 = b[:, None] if b.ndim == 1 else b
-    g2 = np.asarray(g)
-    if b.ndim == 1:
-        g2 = np.expand_dims(g2, -1)
-    if a.ndim == 1:
-        g2 = np.expand_dims(g2, -2)
-    da = np.matmul(g2, np.swapaxes(b2, -1, -2))
-    return np.reshape(unbroadcast(da, a2), a.shape)
+    a2, b2, g2 = matmul_operands(g, a, b)
+    return np.reshape(unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2), np.shape(a))
 
 
 def matmul_vjp_b(g, a, b):
-    """Adjoint of ``b`` in ``y = np.matmul(a, b)``, given the adjoint ``g`` of ``y``."""
-    a, b = np.asarray(a), np.asarray(b)
-    a2 = a[None, :] if a.ndim == 1 else a
-    b2 = b[:, None] if b.ndim == 1 else b
-    g2 = np.asarray(g)
-    if b.ndim == 1:
-        g2 = np.expand_dims(g2, -1)
-    if a.ndim == 1:
-        g2 = np.expand_dims(g2, -2)
-    db = np.matmul(np.swapaxes(a2, -1, -2), g2)
-    return np.reshape(unbroadcast(db, b2), b.shape)
+    """Adjoint of ``b`` in ``y = np.matmul(a, b)``, given the adjoint ``g`` of ``y``:
+    ``db = a.T @ g`` on the promoted matrices, summed back over broadcast batch dimensions."""
+    a2, b2, g2 = matmul_operands(g, a, b)
+    return np.reshape(unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2), np.shape(b))
 
 
 def dot_vjp_a(g, a, b):

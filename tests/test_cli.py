@@ -249,6 +249,8 @@ def test_global_that_is_not_a_literal(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["emit", str(source)]) != 0
     captured = capsys.readouterr()
     assert "'A'" in captured.err and "literal" in captured.err
+    assert f"{source}:7:19:" in captured.err  # where the derivative reads it
+    assert "hint:" in captured.err
     assert captured.out == ""
 
 
