@@ -29,12 +29,14 @@ def flowing_args(stmt: Assign) -> dict[str, ast.expr]:
     """The arguments through which a derivative can flow into ``stmt``'s result.
 
     Zero-derivative operations (``stop_gradient``, ``np.sign``, comparisons, ``no_grad``
-    bodies) have none; a rule's parameters declared non-differentiable are left out; an
+    bodies, statements the fence rejected) have none; a rule's parameters declared non-differentiable are left out; an
     operation *without* a rule keeps all its arguments, so activity reaching it is reported
     as an error by the reverse pass rather than silently dropped.
     """
     op = stmt.op
-    if stmt.no_grad or op.zero:
+    if stmt.no_grad or op.zero or op.kind == "opaque":
+        # An opaque statement was already reported; treating its results as constants keeps
+        # one rejected line from cascading into errors on every line that uses them.
         return {}
     if op.rule is None:
         return dict(op.args)

@@ -22,7 +22,7 @@ import numpy as np
 
 from srcdiff import analyze, fence, normalize, optimize, parse, reverse
 from srcdiff import emitter as emit_pass
-from srcdiff.errors import GradientCheckError, SrcdiffError
+from srcdiff.errors import GradientCheckError, SrcdiffError, UnsupportedSyntaxError
 
 Wrt = int | str | tuple[int | str, ...]
 
@@ -69,10 +69,15 @@ def resolve_wrt(func: Any, params: list[str], wrt: Wrt) -> tuple[tuple[str, ...]
 
 def build_from_source(source: parse.Source, request: reverse.Request) -> reverse.Derivative:
     """Run the pipeline on parsed source: the straight-line driver of the compiler."""
-    fence.check(source)
-    normal = normalize.normalize(source)
-    activity = analyze.activity(normal, list(request.wrt))
-    derivative = reverse.reverse(normal, activity, request)
+    problems, rejected = fence.find(source)
+    try:
+        normal = normalize.normalize(source, rejected)
+        activity = analyze.activity(normal, list(request.wrt))
+        derivative = reverse.reverse(normal, activity, request)
+    except UnsupportedSyntaxError as error:  # report the fence's findings in the same error
+        raise UnsupportedSyntaxError(problems + error.problems, source.name) from None
+    if problems:
+        raise UnsupportedSyntaxError(problems, source.name)
     optimize.optimize(derivative.node, derivative.runtime_names)
     return derivative
 

@@ -42,7 +42,8 @@ class UnsupportedSyntaxError(SrcdiffError):
     def __init__(self, problems: list[Problem] | Problem, function: str = "") -> None:
         if isinstance(problems, Problem):
             problems = [problems]
-        self.problems = sorted(problems, key=lambda p: (p.filename, p.line, p.column))
+        unique = {(p.filename, p.line, p.column, p.construct): p for p in problems}
+        self.problems = sorted(unique.values(), key=lambda p: (p.filename, p.line, p.column))
         head = "cannot differentiate"
         if function:
             head += f" {function!r}"

@@ -70,19 +70,27 @@ class _Fence(ast.NodeVisitor):
     def __init__(self, source: Source) -> None:
         self.source = source
         self.problems: list[Problem] = []
+        self.rejected: set[int] = set()
+        self.statement: ast.stmt | None = None
 
     def report(self, node: ast.AST, construct: str, hint: str) -> None:
         origin = self.source.origin(node)
         self.problems.append(Problem(origin.filename, origin.line, origin.column, construct,
                                      hint, origin.source_line))
+        if self.statement is not None:
+            self.rejected.add(id(self.statement))
 
     # statements -------------------------------------------------------------------------
     def check_body(self, body: list[ast.stmt], top: bool) -> None:
         for index, stmt in enumerate(body):
             if top and isinstance(stmt, ast.Return) and index != len(body) - 1:
+                self.statement = body[index + 1]
                 self.report(body[index + 1], "code after 'return'",
                             "remove the unreachable statements")
+                self.rejected.update(id(s) for s in body[index + 1:])
+            outer, self.statement = self.statement, stmt
             self.check_stmt(stmt, top and index == len(body) - 1)
+            self.statement = outer
         if top and not any(isinstance(s, ast.Return) for s in body):
             self.report(self.source.node, "function without a 'return' statement",
                         "return the value to differentiate")
@@ -168,8 +176,10 @@ class _Fence(ast.NodeVisitor):
         super().generic_visit(node)
 
 
-def check(source: Source) -> None:
-    """Raise :class:`UnsupportedSyntaxError` listing every unsupported construct, if any."""
+def find(source: Source) -> tuple[list[Problem], set[int]]:
+    """Every unsupported construct of the function, and the ids of the statements holding
+    them (the normalize pass treats those as opaque, so that missing derivative rules in
+    the rest of the function are reported in the same error)."""
     fence = _Fence(source)
     args = source.node.args
     if args.vararg is not None:
@@ -179,5 +189,11 @@ def check(source: Source) -> None:
         fence.report(args.kwarg, f"'**{args.kwarg.arg}' parameter",
                      "name each parameter; srcdiff differentiates fixed signatures")
     fence.check_body(source.node.body, top=True)
-    if fence.problems:
-        raise UnsupportedSyntaxError(fence.problems, source.name)
+    return fence.problems, fence.rejected
+
+
+def check(source: Source) -> None:
+    """Raise :class:`UnsupportedSyntaxError` listing every unsupported construct, if any."""
+    problems, _ = find(source)
+    if problems:
+        raise UnsupportedSyntaxError(problems, source.name)

@@ -84,17 +84,22 @@ def _is_global_ref(node: ast.expr, local_names: set[str]) -> bool:
 
 def _assigned_names(func: ast.FunctionDef) -> set[str]:
     names = {arg.arg for arg in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+    declared: set[str] = set()
     for node in ast.walk(func):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
-    return names
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared.update(node.names)
+    return names - declared
 
 
 class _Normalizer:
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, opaque: set[int]) -> None:
         from srcdiff.control import no_grad, stop_gradient
 
         self.source = source
+        self.opaque_ids = opaque
+        self.opaque_names: set[str] = set()
         self.stop_gradient = stop_gradient
         self.no_grad_ctx = no_grad
         func = source.node
@@ -303,17 +308,42 @@ class _Normalizer:
             generic = [receiver, *args]
             return value, Operation("rule", f"method .{func.attr}()", None,
                                     {f"arg{i}": a for i, a in enumerate(generic)}), name
-        self.problem(node, "call of a computed function", "call a named function")
-        return ast.Constant(None), Operation("rule", "call", _ZERO), "tmp"
+        callee = self.atom(func)
+        args = [self.atom(a) for a in node.args]
+        kwargs = {k.arg: self.atom(k.value) for k in node.keywords if k.arg is not None}
+        value = ast.Call(callee, args, [ast.keyword(k, v) for k, v in kwargs.items()])
+        generic = {f"arg{i}": a for i, a in enumerate([callee, *args])}
+        generic.update(kwargs)
+        # Calling what a rejected statement bound (a lambda) is part of that one problem.
+        kind = "opaque" if isinstance(callee, ast.Name) and callee.id in self.opaque_names \
+            else "rule"
+        return value, Operation(kind, "call of a computed function", None, generic), "call"
 
     # statements ---------------------------------------------------------------------------
     def assign(self, user_name: str, node: ast.expr) -> None:
         value, op, _ = self.operation(node)
         self.emit(self.bind_name(user_name), value, op, user_name)
 
+    def opaque(self, stmt: ast.stmt) -> ast.expr:
+        """Stand-in for a statement the fence rejected: it binds what the statement stores
+        and depends on everything it reads, but has no derivative and is never reported."""
+        reads = sorted({n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+                        and isinstance(n.ctx, ast.Load) and n.id in self.current})
+        op = Operation("opaque", "unsupported statement", None,
+                       {f"arg{i}": ast.Name(self.current[n], ast.Load())
+                        for i, n in enumerate(reads)})
+        stores = sorted({n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+                         and isinstance(n.ctx, ast.Store)})
+        for name in stores:
+            self.emit(self.bind_name(name), ast.Constant(None), op, name)
+            self.opaque_names.add(self.current[name])
+        return self.temporary(ast.Constant(None), op, "opaque")
+
     def statement(self, stmt: ast.stmt) -> None:
         self.origin = self.source.origin(stmt)
-        if isinstance(stmt, ast.Assign):
+        if id(stmt) in self.opaque_ids:
+            self.opaque(stmt)
+        elif isinstance(stmt, ast.Assign):
             first, *rest = stmt.targets
             assert isinstance(first, ast.Name)
             self.assign(first.id, stmt.value)
@@ -333,12 +363,14 @@ class _Normalizer:
             for inner in stmt.body:
                 self.statement(inner)
             self.in_no_grad = saved
+        else:  # docstrings and 'pass'
+            pass
 
     def run(self) -> NormalFunction:
         func = self.source.node
         result: Return | None = None
         for stmt in func.body:
-            if isinstance(stmt, ast.Return):
+            if isinstance(stmt, ast.Return) and id(stmt) not in self.opaque_ids:
                 self.origin = self.source.origin(stmt)
                 assert stmt.value is not None
                 if _is_atom_expr(stmt.value, self.locals):
@@ -347,11 +379,15 @@ class _Normalizer:
                     operation, op, _ = self.operation(stmt.value)
                     value = self.temporary(operation, op, "result")
                 result = Return(value, self.origin)
+            elif isinstance(stmt, ast.Return):
+                self.origin = self.source.origin(stmt)
+                result = Return(self.opaque(stmt), self.origin)
             else:
                 self.statement(stmt)
         if self.problems:
             raise UnsupportedSyntaxError(self.problems, func.name)
-        assert result is not None, "the fence pass guarantees a return statement"
+        if result is None:  # the fence reported the missing return
+            result = Return(ast.Constant(None), self.source.origin(func))
         return NormalFunction(func.name, self.params, func.args, self.body, result,
                               self.source, self.namer.taken - self.runtime_reserved,
                               self.globals)
@@ -383,6 +419,10 @@ def _as_atom(value: Any) -> ast.expr:
     return ast.Constant(value)
 
 
-def normalize(source: Source) -> NormalFunction:
-    """Bring a fenced function into normal form (see the module docstring)."""
-    return _Normalizer(source).run()
+def normalize(source: Source, opaque: set[int] | None = None) -> NormalFunction:
+    """Bring a fenced function into normal form (see the module docstring).
+
+    ``opaque`` holds the ids of statements the fence rejected; they become stand-ins
+    (operations of kind ``"opaque"``) so the rest of the function can still be analysed.
+    """
+    return _Normalizer(source, opaque or set()).run()

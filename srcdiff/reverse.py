@@ -136,6 +136,8 @@ class _Reverse:
             if op.kind == "copy":
                 out.append((atom.id, dy))
                 continue
+            if op.kind == "opaque":  # already reported by the fence pass
+                continue
             if op.rule is None:
                 self.problem(stmt, f"no derivative rule for {op.what}", _hint(op.what))
                 continue
@@ -290,6 +292,8 @@ def _hint(what: str) -> str:
     if what.startswith("call to user function"):
         return ("calls to user functions arrive in a later release; inline the helper, or "
                 "wrap its result in srcdiff.stop_gradient() if its derivative should be zero")
+    if what.startswith("call of a computed"):
+        return "call functions by their module-level name"
     if what.startswith("indexing"):
         return "indexing differentiated values arrives in a later release"
     return ("srcdiff has no derivative rule for it; wrap the value in srcdiff.stop_gradient() "

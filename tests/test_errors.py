@@ -163,6 +163,19 @@ def test_missing_derivative_rules_are_all_reported() -> None:
     assert any("'_helper'" in p.construct for p in problems)
 
 
+def test_syntax_problems_and_missing_rules_come_in_one_error() -> None:
+    """A rejected statement does not hide the missing rules of the lines around it, and
+    values it binds do not cascade into errors of their own."""
+    with pytest.raises(srcdiff.UnsupportedSyntaxError) as info:
+        srcdiff.emit(unsupported.syntax_and_rules)
+    error = info.value
+    expected = [("for _ in", "'for' loop"), ("np.cbrt(x)", "np.cbrt"), ("[y, x]", "list"),
+                ("np.arctan2(y, x)", "np.arctan2")]
+    assert len(error.problems) == len(expected), str(error)
+    for problem, (snippet, construct) in zip(error.problems, expected, strict=True):
+        check_problem(error, problem, "syntax_and_rules", snippet, construct)
+
+
 def test_problems_are_listed_in_source_order() -> None:
     with pytest.raises(srcdiff.UnsupportedSyntaxError) as info:
         srcdiff.emit(unsupported.two_missing_rules)

@@ -179,3 +179,12 @@ def never_executed(x):
 
 
 module_lambda = lambda x: x * 2.0  # noqa: E731
+
+
+def syntax_and_rules(x):
+    steps = 0.0
+    for _ in range(2):
+        steps = steps + 1.0
+    y = np.cbrt(x) + np.exp(x) * steps
+    pair = [y, x]
+    return np.sum(np.arctan2(y, x)) + np.sum(y)
