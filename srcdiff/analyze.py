@@ -29,9 +29,10 @@ def flowing_args(stmt: Assign) -> dict[str, ast.expr]:
     """The arguments through which a derivative can flow into ``stmt``'s result.
 
     Zero-derivative operations (``stop_gradient``, ``np.sign``, comparisons, ``no_grad``
-    bodies, statements the fence rejected) have none; a rule's parameters declared non-differentiable are left out; an
-    operation *without* a rule keeps all its arguments, so activity reaching it is reported
-    as an error by the reverse pass rather than silently dropped.
+    bodies, statements the fence rejected) have none; a rule's parameters declared
+    non-differentiable are left out; an operation *without* a rule keeps all its arguments,
+    so activity reaching it is reported as an error by the reverse pass rather than silently
+    dropped.
     """
     op = stmt.op
     if stmt.no_grad or op.zero or op.kind == "opaque":

@@ -23,8 +23,9 @@ class Operation:
     ``kind`` is ``"rule"`` (a call, operator, method or attribute with rule ``rule``, or
     without one when ``rule`` is None), ``"copy"`` (``y = x``: derivative one), ``"stop"``
     (``stop_gradient``: a copy with derivative zero) or ``"opaque"`` (a statement the fence
-    rejected: analysed as depending on what it reads, never differentiated). ``args`` maps the rule's parameter names
-    to atoms; ``what`` names the operation for messages (``np.exp``, ``operator %``).
+    rejected: analysed as depending on what it reads, never differentiated). ``args`` maps
+    the rule's parameter names to atoms; ``what`` names the operation for messages
+    (``np.exp``, ``operator %``).
     """
 
     kind: str

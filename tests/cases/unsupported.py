@@ -186,5 +186,5 @@ def syntax_and_rules(x):
     for _ in range(2):
         steps = steps + 1.0
     y = np.cbrt(x) + np.exp(x) * steps
-    pair = [y, x]
+    pair = [y, x]  # noqa: F841
     return np.sum(np.arctan2(y, x)) + np.sum(y)
