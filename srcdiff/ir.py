@@ -25,7 +25,8 @@ class Operation:
     (``stop_gradient``: a copy with derivative zero) or ``"opaque"`` (a statement the fence
     rejected: analysed as depending on what it reads, never differentiated). ``args`` maps
     the rule's parameter names to atoms; ``what`` names the operation for messages
-    (``np.exp``, ``operator %``).
+    (``np.exp``, ``operator %``); ``origin`` is where the operation itself stands in the
+    user's line, for errors.
     """
 
     kind: str
