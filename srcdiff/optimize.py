@@ -1,11 +1,13 @@
 """Optimize pass: make the emitted code read like a careful person wrote it.
 
-Three rewrites, each small and safe:
+Four rewrites, each small and safe:
 
 * **simplify**: fold constant arithmetic and drop identities (``a * 1``, ``a + 0``, ``a ** 1``,
   ``a * (1 / b)`` -> ``a / b``, ``a * -1`` -> ``-a``), so templates can be written as the
   plain math and still inline cleanly;
 * **trim calls**: drop keyword arguments of runtime helpers that equal the helper's default;
+* **adjoint copies**: ``dx = dy`` as the first value of ``dx`` and last use of ``dy`` is
+  folded into the statements computing ``dy``;
 * **dead code**: remove assignments whose value is never read (pure operations only; a call
   without a derivative rule may have effects and is kept), and comments left with no code.
 """
@@ -162,10 +164,50 @@ def eliminate_dead_code(body: list[ast.stmt]) -> list[ast.stmt]:
     return result
 
 
+class _Rename(ast.NodeTransformer):
+    def __init__(self, old: str, new: str) -> None:
+        self.old, self.new = old, new
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        if node.id == self.old:
+            node.id = self.new
+        return node
+
+
+def _is_adjoint_copy(stmt: ast.stmt) -> bool:
+    return (isinstance(stmt, ast.Assign) and getattr(stmt, "srcdiff_adjoint", False)
+            and isinstance(stmt.value, ast.Name))
+
+
+def propagate_adjoint_copies(body: list[ast.stmt], params: set[str]) -> list[ast.stmt]:
+    """Remove ``dx = dy`` when it is the first value of ``dx`` and the last use of ``dy``:
+    the statements computing ``dy`` compute ``dx`` directly (the adjoint of ``y = x + c``
+    is the adjoint of ``x``; naming it twice is a dead temporary)."""
+    body = list(body)
+    index = 0
+    while index < len(body):
+        stmt = body[index]
+        if not _is_adjoint_copy(stmt):
+            index += 1
+            continue
+        assert isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name)
+        target, source = stmt.targets[0].id, stmt.value.id  # type: ignore[attr-defined]
+        before = {n.id for s in body[:index] for n in ast.walk(s) if isinstance(n, ast.Name)}
+        after = {n.id for s in body[index + 1:] for n in ast.walk(s) if isinstance(n, ast.Name)}
+        if source in params or target in before or source in after:
+            index += 1
+            continue
+        for earlier in body[:index]:
+            _Rename(source, target).visit(earlier)
+        del body[index]
+    return body
+
+
 def optimize(func: ast.FunctionDef, runtime_names: Mapping[str, str]) -> ast.FunctionDef:
     """Apply every rewrite of this pass to a derivative function (in place) and return it."""
     helpers = {alias: HELPERS[name] for name, alias in runtime_names.items() if name in HELPERS}
     for stmt in func.body:
         _TrimCalls(helpers).visit(simplify(stmt))
-    func.body = eliminate_dead_code(func.body)
+    params = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+    func.body = eliminate_dead_code(propagate_adjoint_copies(func.body, params))
     return func

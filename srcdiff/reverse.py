@@ -177,7 +177,9 @@ class _Reverse:
         if target in self.defined:
             value = ast.BinOp(_name(target), ast.Add(), value)
         self.defined.add(target)
-        return _assign(target, value)
+        stmt = _assign(target, value)
+        stmt.srcdiff_adjoint = True  # type: ignore[attr-defined]
+        return stmt
 
     # ------------------------------------------------------------------------------------
     def build(self) -> Derivative:

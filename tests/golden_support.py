@@ -1,12 +1,18 @@
 """Shared by the golden test and its regeneration script: how a case's text is produced."""
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 
 from srcdiff import api, emitter, parse, reverse
 from tests.cases.golden_cases import CASES
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+_SAMPLE = re.compile(
+    r"(<!-- emitted-code: begin -->\n```python\n)(.*?)(```\n<!-- emitted-code: end)", re.S)
 
 
 def emitted_text(func, kind: str, wrt) -> str:
@@ -25,3 +31,23 @@ def golden_path(name: str) -> Path:
 def all_cases():
     """(name, text) of every golden case, freshly emitted."""
     return [(name, emitted_text(func, kind, wrt)) for name, func, kind, wrt in CASES]
+
+
+def readme_sample() -> tuple[str, str]:
+    """(the README's emitted-code sample, what srcdiff emits for it today)."""
+    match = _SAMPLE.search(README.read_text())
+    assert match, "README lost its emitted-code block"
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        import seeds
+    finally:
+        sys.path.pop(0)
+    import srcdiff
+
+    return match.group(2), srcdiff.emit(seeds.mean_of_shifted_squares)
+
+
+def readme_with_current_sample() -> str:
+    """The README text with its emitted-code sample regenerated."""
+    _, current = readme_sample()
+    return _SAMPLE.sub(lambda m: m.group(1) + current + m.group(3), README.read_text())

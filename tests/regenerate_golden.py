@@ -1,14 +1,21 @@
-"""Rewrite tests/golden/*.py from the current compiler: ``python tests/regenerate_golden.py``.
+"""Rewrite tests/golden/*.py and the README's emitted-code sample from the current compiler:
+``python tests/regenerate_golden.py``.
 
-Read the diff (``git diff tests/golden``) before committing: it shows exactly how the
-generated code changed.
+Read the diff (``git diff tests/golden README.md``) before committing: it shows exactly how
+the generated code changed.
 """
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.golden_support import GOLDEN_DIR, all_cases, golden_path  # noqa: E402
+from tests.golden_support import (  # noqa: E402
+    GOLDEN_DIR,
+    README,
+    all_cases,
+    golden_path,
+    readme_with_current_sample,
+)
 
 
 def main() -> None:
@@ -16,6 +23,8 @@ def main() -> None:
     for name, text in all_cases():
         golden_path(name).write_text(text)
         print(f"wrote {golden_path(name)}")
+    README.write_text(readme_with_current_sample())
+    print(f"wrote the emitted-code sample of {README}")
 
 
 if __name__ == "__main__":

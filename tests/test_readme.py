@@ -1,24 +1,14 @@
 """The README shows real output: its emitted-code sample is what srcdiff emits today."""
-import re
-import sys
 from pathlib import Path
 
-import srcdiff
+from tests.golden_support import readme_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_readme_emitted_code_is_current():
-    text = (ROOT / "README.md").read_text()
-    match = re.search(r"<!-- emitted-code: begin -->\n```python\n(.*?)```\n<!-- emitted-code: end",
-                      text, re.S)
-    assert match, "README lost its emitted-code block"
-    sys.path.insert(0, str(ROOT / "examples"))
-    try:
-        import seeds
-    finally:
-        sys.path.pop(0)
-    assert match.group(1) == srcdiff.emit(seeds.mean_of_shifted_squares)
+    shown, current = readme_sample()
+    assert shown == current, "run `python tests/regenerate_golden.py` and review the diff"
 
 
 def test_readme_has_the_two_setup_commands_and_the_pytorch_table():

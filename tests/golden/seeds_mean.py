@@ -8,6 +8,5 @@ def grad_seeds_mean(x):
     dresult = scalar_seed(result)
     dproduct = repeat_to_shape(dresult, product) / np.size(product)
     dx_plus_2_pow_2 = dproduct * 3
-    dx_plus_2 = dx_plus_2_pow_2 * (2 * x_plus_2)
-    dx = dx_plus_2
+    dx = dx_plus_2_pow_2 * (2 * x_plus_2)
     return as_gradient(dx, x)
