@@ -198,3 +198,27 @@ def test_optimize_trims_helpers_under_their_alias_only():
         "s = repeat_to_shape(r, a, axis=None)",  # a user function of that name: untouched
         "t = np.sum(s, axis=None)",
     ]
+
+
+def _adjoint(text: str) -> ast.stmt:
+    stmt = ast.parse(text).body[0]
+    stmt.srcdiff_adjoint = True
+    return stmt
+
+
+def test_adjoint_copy_is_folded_into_its_definition():
+    body = [_adjoint("dy = dz * 2"), _adjoint("dy = dy + dz"), _adjoint("dx = dy"),
+            ast.parse("return dx").body[0]]
+    folded = optimize.propagate_adjoint_copies(body, params=set())
+    assert [ast.unparse(s) for s in folded] == ["dx = dz * 2", "dx = dx + dz", "return dx"]
+
+
+def test_adjoint_copy_is_kept_when_either_name_is_still_needed():
+    used_later = [_adjoint("dy = dz * 2"), _adjoint("dx = dy"),
+                  ast.parse("return (dx, dy)").body[0]]
+    assert len(optimize.propagate_adjoint_copies(used_later, params=set())) == 3
+    target_defined = [_adjoint("dx = dz"), _adjoint("dy = dz * 2"),
+                      ast.parse("dx = dy").body[0], ast.parse("return dx").body[0]]
+    assert len(optimize.propagate_adjoint_copies(target_defined, params=set())) == 4
+    seed_parameter = [_adjoint("dx = dresult"), ast.parse("return dx").body[0]]
+    assert len(optimize.propagate_adjoint_copies(seed_parameter, params={"dresult"})) == 2
