@@ -88,16 +88,26 @@ def cmd_emit(args: argparse.Namespace) -> int:
     wrt = _parse_wrt(args.wrt)
     functions = []
     try:
-        for name in names:
+        for name in list(names):
             source = sources[name]
             params = [a.arg for a in source.node.args.posonlyargs + source.node.args.args
                       + source.node.args.kwonlyargs]
             stub = types.SimpleNamespace(__name__=name)
-            wrt_names, as_tuple = resolve_wrt(stub, params, wrt)
+            try:
+                wrt_names, as_tuple = resolve_wrt(stub, params, wrt)
+            except SrcdiffError as exc:
+                if args.function:  # asked for by name: an error
+                    raise
+                # Picked by default (every function of the file): say why it is left out.
+                print(f"srcdiff: note: skipping {name}: {exc}", file=sys.stderr)
+                names.remove(name)
+                continue
             derivative = build_from_source(source, Request("grad", wrt_names, as_tuple,
                                                            defaults=True))
             _check_globals_resolved(source, derivative)
             functions.append((derivative.node, derivative.runtime_names))
+        if not names:
+            return _fail(f"no function of {args.file} has the parameters --wrt names")
         first = sources[names[0]]
         command = "srcdiff " + " ".join(shlex.quote(a) for a in args.argv)
         text = emit_pass.standalone_module(functions, first.namespace.imports,
@@ -170,7 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     emit = commands.add_parser("emit", help="write a standalone module of gradient functions")
     emit.add_argument("file", help="the Python file to read (it is parsed, never executed)")
     emit.add_argument("--function", action="append", metavar="NAME",
-                      help="a function to differentiate (repeatable; default: every one)")
+                      help="a function to differentiate (repeatable; default: every function "
+                      "that has the parameters --wrt names)")
     emit.add_argument("--wrt", metavar="ARG[,ARG]",
                       help="parameters to differentiate, by index or name (default: 0)")
     emit.add_argument("--mode", choices=("reverse", "forward"), default="reverse")

@@ -12,7 +12,7 @@ import numpy as np
 
 
 class NonScalarOutputError(ValueError):
-    """Stand-in used by standalone emitted modules; srcdiff binds its own subclass."""
+    """Raised when a gradient is asked of a function whose output is not a scalar."""
 
 
 def unbroadcast(g, like):

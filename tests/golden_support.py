@@ -51,3 +51,26 @@ def readme_with_current_sample() -> str:
     """The README text with its emitted-code sample regenerated."""
     _, current = readme_sample()
     return _SAMPLE.sub(lambda m: m.group(1) + current + m.group(3), README.read_text())
+
+
+#: The standalone module ``srcdiff emit`` writes for the training example, pinned whole.
+STANDALONE = "standalone_linear_regression"
+
+
+def standalone_text() -> str:
+    """What ``srcdiff emit examples/linear_regression.py`` writes, run from the repo root."""
+    import contextlib
+    import io
+    import os
+
+    from srcdiff import cli
+
+    here = os.getcwd()
+    out = io.StringIO()
+    try:
+        os.chdir(ROOT)
+        with contextlib.redirect_stdout(out):
+            assert cli.main(["emit", "examples/linear_regression.py"]) == 0
+    finally:
+        os.chdir(here)
+    return out.getvalue()

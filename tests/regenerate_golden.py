@@ -12,9 +12,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.golden_support import (  # noqa: E402
     GOLDEN_DIR,
     README,
+    STANDALONE,
     all_cases,
     golden_path,
     readme_with_current_sample,
+    standalone_text,
 )
 
 
@@ -23,6 +25,8 @@ def main() -> None:
     for name, text in all_cases():
         golden_path(name).write_text(text)
         print(f"wrote {golden_path(name)}")
+    golden_path(STANDALONE).write_text(standalone_text())
+    print(f"wrote {golden_path(STANDALONE)}")
     README.write_text(readme_with_current_sample())
     print(f"wrote the emitted-code sample of {README}")
 

@@ -283,3 +283,16 @@ def test_check_passes_on_correct_functions(tmp_path: Path) -> None:
     ok = [line for line in done.stdout.splitlines() if line.startswith("ok")]
     assert len(ok) == 2
     assert any("energy" in line for line in ok) and any("coupled" in line for line in ok)
+
+
+def test_default_selection_skips_functions_without_the_wrt_parameter(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    example = Path(__file__).resolve().parent.parent / "examples" / "linear_regression.py"
+    assert main(["emit", str(example)]) == 0
+    captured = capsys.readouterr()
+    assert "def grad_loss(w, x, y):" in captured.out
+    assert "grad_main" not in captured.out
+    assert "skipping main" in captured.err
+    # Named explicitly, the same function is an error.
+    assert main(["emit", str(example), "--function", "main"]) != 0
+    assert "out of range" in capsys.readouterr().err

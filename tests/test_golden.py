@@ -15,7 +15,7 @@ import pytest
 import srcdiff
 from srcdiff import runtime
 from tests.cases.golden_cases import CASES
-from tests.golden_support import emitted_text, golden_path
+from tests.golden_support import STANDALONE, emitted_text, golden_path, standalone_text
 
 IDS = [name for name, *_ in CASES]
 
@@ -134,3 +134,12 @@ def _arguments(name, rng):
     if name == "controlled":
         return (normal(3), 1.5)
     raise AssertionError(f"no arguments for {name}")
+
+
+def test_standalone_module_matches_golden():
+    """The whole module ``srcdiff emit`` writes: header, copied helpers, gradient."""
+    assert standalone_text() == golden_path(STANDALONE).read_text(), (
+        "run `python tests/regenerate_golden.py` and review `git diff tests/golden`")
+    tree = ast.parse(golden_path(STANDALONE).read_text())
+    imports = [ast.unparse(s) for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))]
+    assert imports == ["import numpy as np"]
