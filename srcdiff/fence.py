@@ -163,6 +163,16 @@ class _Fence(ast.NodeVisitor):
         return self.source.namespace.resolve(expr.func) is no_grad
 
     # expressions ------------------------------------------------------------------------
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self.visit(node.value)
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        for part in parts:
+            if isinstance(part, ast.List):  # an integer-array index written as a list
+                for element in part.elts:
+                    self.visit(element)
+            else:
+                self.visit(part)
+
     def generic_visit(self, node: ast.AST) -> None:
         kind = type(node)
         if kind in EXPRESSIONS:

@@ -16,6 +16,7 @@ that carries no derivative.
 from __future__ import annotations
 
 import ast
+import operator
 import types
 from typing import Any
 
@@ -182,6 +183,8 @@ class _Normalizer:
                                for part in (node.lower, node.upper, node.step)))
         if isinstance(node, ast.Tuple):
             return ast.Tuple([self.index(e) for e in node.elts], ast.Load())
+        if isinstance(node, ast.List):
+            return ast.List([self.atom(e) for e in node.elts], ast.Load())
         return self.atom(node)
 
     # operations ---------------------------------------------------------------------------
@@ -252,10 +255,11 @@ class _Normalizer:
         if isinstance(node, ast.Subscript):
             receiver = self.atom(node.value)
             index = self.index(node.slice)
-            name = _compose(_part(receiver), "item", fallback="item")
-            args = {"arg0": receiver, "index": index}
-            return (ast.Subscript(receiver, index, ast.Load()),
-                    Operation("rule", "indexing x[...]", None, args), name)
+            sliced = any(isinstance(n, ast.Slice) for n in ast.walk(index))
+            name = _compose(_part(receiver), _part(index), fallback=_compose(
+                _part(receiver), "slice" if sliced else "item", fallback="item"))
+            op = self.rule_op(node, operator.getitem, "indexing x[...]", [receiver, index], {})
+            return ast.Subscript(receiver, index, ast.Load()), op, name
         if isinstance(node, (ast.Name, ast.Constant, ast.Tuple, ast.Attribute)):
             value = self.atom(node)
             return value, Operation("copy", "assignment", None, {"x": value}), "copy"

@@ -46,7 +46,23 @@ def _neg(node: ast.expr) -> ast.expr:
     return ast.UnaryOp(ast.USub(), node)
 
 
+def _is_plain_index(node: ast.expr) -> bool:
+    """An index that needs no ``np.s_``: a name, a number, or a tuple of those."""
+    if isinstance(node, ast.Tuple):
+        return all(_is_plain_index(e) for e in node.elts)
+    return isinstance(node, ast.Name) or (isinstance(node, ast.Constant)
+                                          and isinstance(node.value, int))
+
+
 class _Simplify(ast.NodeTransformer):
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
+        self.generic_visit(node)
+        # np.s_[i] is just i.
+        if (isinstance(node.value, ast.Attribute) and node.value.attr == "s_"
+                and isinstance(node.value.value, ast.Name) and _is_plain_index(node.slice)):
+            return node.slice
+        return node
+
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
         self.generic_visit(node)
         if isinstance(node.op, ast.USub):

@@ -189,6 +189,17 @@ def dot_vjp_b(g, a, b):
     return np.moveaxis(db, 0, -2)
 
 
+def index_adjoint(g, like, index):
+    """Adjoint of ``y = like[index]``: ``g`` added into zeros shaped like ``like``.
+
+    Works for every NumPy index (integers, slices, ``...``, ``None``, integer arrays, boolean
+    masks); an element selected several times receives the sum of its adjoints.
+    """
+    out = np.zeros(np.shape(like), dtype=np.result_type(np.asarray(g).dtype, np.float32))
+    np.add.at(out, index, g)
+    return out
+
+
 #: Every helper the emitted code may call (the emitter copies their source).
 HELPER_NAMES = frozenset(
     name for name, value in list(globals().items())

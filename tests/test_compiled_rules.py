@@ -22,6 +22,7 @@ import ast
 import builtins
 import importlib.util
 import math
+import operator
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -294,6 +295,21 @@ case("scalar-0d-mix", "x, y", (Arg((), REAL, "0d"), arr(2, 3)), "np.maximum(x, y
      wrt=(0, 1))
 case("scalar-float-max", "x, y", (Arg(()), _F64), "np.maximum(x, y)", wrt=(0, 1))
 
+# Indexing: integers, negative, slices with steps, ..., None/np.newaxis, repeated integer
+# arrays (their adjoints add up), boolean masks; on two shapes each where the index allows.
+for _shape in [(4,), (5, 2)]:
+    _s = shape_id(_shape)
+    case(f"index-int-{_s}", "x", (arr(*_shape),), "x[1] * x[0]")
+    case(f"index-negative-{_s}", "x", (arr(*_shape),), "x[-1] ** 2")
+    case(f"index-slice-{_s}", "x", (arr(*_shape),), "np.tanh(x[1:3])")
+    case(f"index-step-{_s}", "x", (arr(*_shape),), "x[::2] * x[1::2][0]")
+    case(f"index-newaxis-{_s}", "x", (arr(*_shape),), "x[None] * x[np.newaxis, 0]")
+    case(f"index-repeated-{_s}", "x", (arr(*_shape),), "x[[0, 0, 2]] ** 2")
+    case(f"index-ellipsis-{_s}", "x", (arr(*_shape),), "x[..., 0] * 3.0")
+case("index-2d", "x", (arr(3, 4),), "x[1, -1] * x[:, 1:] + x[2, ::-2][0]")
+case("index-mask-sum", "x", (arr(3, 4),), "np.sum(x[x > 0] ** 2)", ct=False)
+case("index-by-parameter-value", "x", (arr(6),), "x[x.shape[0] - 2] * x[1:x.shape[0]:2]")
+
 _F32 = np.float32
 case("f32-tanh", "x", (arr(2, 3, dtype=_F32),), "np.tanh(x)", vjp=True)
 case("f32-mul", "x, y", (arr(3, 1, dtype=_F32), arr(1, 4, dtype=_F32)), "x * y", wrt=(0, 1),
@@ -443,6 +459,8 @@ def referenced(text: str) -> set[int]:
                 found.append(METHODS[node.attr].func)
             elif node.attr in ATTRIBUTES:
                 found.append(ATTRIBUTES[node.attr])
+        elif isinstance(node, ast.Subscript):
+            found.append(operator.getitem)
         elif isinstance(node, ast.Name) and hasattr(builtins, node.id):
             found.append(getattr(builtins, node.id))
         elif isinstance(node, ast.BinOp):

@@ -67,7 +67,7 @@ CASES = [
     Case("conditional_expression", "x * 2.0 if", "conditional expression"),
     Case("no_rule_call", "np.cbrt(x)", "np.cbrt"),
     Case("user_helper_call", "_helper(x)", "'_helper'"),
-    Case("index_value", "x[0]", "indexing"),
+    Case("mod_operator", "x % 2.0", "operator %"),
     Case("subscript_assignment", "out[0]", "subscript"),
     Case("tuple_unpacking", "a, b", "tuple unpacking"),
     Case("return_tuple", "x * 2.0, x", "returning a tuple"),

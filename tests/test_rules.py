@@ -13,6 +13,7 @@ import ast
 import builtins
 import inspect
 import math
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +145,13 @@ for s1, s2 in MATMUL_SHAPES:
     case(np.matmul, Arr(s1), Arr(s2))
 for s1, s2 in DOT_SHAPES:
     case(np.dot, Arr(s1), Arr(s2))
+# Indexing x[index]: integers, slices, ..., None, repeated integer arrays, boolean masks.
+for _shape, _index in [((4,), 1), ((4,), -1), ((4,), slice(1, 3)), ((5,), slice(None, None, 2)),
+                       ((2, 3), (1, -1)), ((2, 3), (slice(None), slice(1, None))),
+                       ((2, 3), (Ellipsis, 0)), ((2, 3), (None, slice(None), 1)),
+                       ((5,), [0, 0, 2]), ((3,), np.array([True, False, True])),
+                       ((2, 3), np.array([[True, False, True], [False, True, True]]))]:
+    case(operator.getitem, Arr(_shape), _index)
 case(np.transpose, Arr(()))
 case(np.transpose, Arr((3,)))
 case(np.transpose, Arr((2, 3)))

@@ -24,6 +24,7 @@ broadcast (``runtime.broadcast_like``); adjoints always have the shape of their 
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping
 from typing import Any
 
@@ -235,6 +236,16 @@ def _c_order(consts: Mapping[str, Any]) -> str:
 defrule(np.reshape, "a, shape, order='C'",
         vjp={"a": lambda c: f"np.reshape(dy, np.shape(a){_c_order(c)})", "shape": None},
         jvp={"a": lambda c: f"np.reshape(da, shape{_c_order(c)})", "shape": None})
+
+# ---------------------------------------------------------------------------------------------
+# Indexing: ``x[index]`` is ``operator.getitem(x, index)``. The index is written with NumPy's
+# ``np.s_`` so slices keep their ``a:b:c`` syntax in the emitted code; repeated integer
+# indices add up in the adjoint (``np.add.at``).
+# ---------------------------------------------------------------------------------------------
+
+defrule(operator.getitem, "a, index", name="indexing x[...]",
+        vjp={"a": "index_adjoint(dy, a, np.s_[index])", "index": None},
+        jvp={"a": "da[index]", "index": None})
 
 # ---------------------------------------------------------------------------------------------
 # Zero derivative.

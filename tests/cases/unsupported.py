@@ -130,8 +130,8 @@ def user_helper_call(x):
     return y
 
 
-def index_value(x):
-    y = x[0] * 2.0
+def mod_operator(x):
+    y = x % 2.0
     return y
 
 

@@ -10,11 +10,11 @@ def grad_softmax_cross_entropy(logits, labels):
     sum_product = np.sum(product)
     neg_sum_product = -sum_product
     logits_shape = logits.shape
-    item = logits_shape[0]
-    result = neg_sum_product / item
+    logits_shape_0 = logits_shape[0]
+    result = neg_sum_product / logits_shape_0
     # golden_cases.py:33: return -np.sum(labels * (shifted - log_norm)) / logits.shape[0]
     dresult = scalar_seed(result)
-    dneg_sum_product = unbroadcast(dresult / item, neg_sum_product)
+    dneg_sum_product = unbroadcast(dresult / logits_shape_0, neg_sum_product)
     dsum_product = -dneg_sum_product
     dproduct = repeat_to_shape(dsum_product, product)
     ddiff = unbroadcast(dproduct * labels, diff)
