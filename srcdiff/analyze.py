@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from srcdiff.ir import Assign, NormalFunction, atom_names
+from srcdiff.ir import Assign, NormalFunction, assignments, atom_names
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,14 @@ def flowing_args(stmt: Assign) -> dict[str, ast.expr]:
 def activity(fn: NormalFunction, wrt: list[str]) -> Activity:
     """Compute varied and useful names of ``fn`` for the parameters ``wrt``."""
     varied = set(wrt)
-    for stmt in fn.body:
+    statements = list(assignments(fn.body))  # source order: every name is bound before use
+    for stmt in statements:
         for arg in flowing_args(stmt).values():
             if atom_names(arg) & varied:
                 varied.add(stmt.target)
                 break
     useful = atom_names(fn.result.value) - fn.globals
-    for stmt in reversed(fn.body):
+    for stmt in reversed(statements):
         if stmt.target in useful:
             for arg in flowing_args(stmt).values():
                 useful |= atom_names(arg) - fn.globals

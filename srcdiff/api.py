@@ -1,7 +1,8 @@
 """The public operators: ``grad``, ``value_and_grad``, ``vjp``, ``emit``, ``check_grad``.
 
 Each operator builds the derivative code of a function once, on first use, through the
-pipeline ``parse -> fence -> normalize -> analyze -> reverse -> optimize -> emit``, and caches
+pipeline ``parse -> canonicalize -> fence -> normalize -> analyze -> reverse -> optimize ->
+emit``, and caches
 the result per (function, wrt, kind). The built code is a real module file, so tracebacks and
 ``inspect`` show the generated lines.
 """
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from srcdiff import analyze, fence, normalize, optimize, parse, reverse
+from srcdiff import analyze, canonicalize, fence, normalize, optimize, parse, reverse
 from srcdiff import emitter as emit_pass
 from srcdiff.errors import GradientCheckError, SrcdiffError, UnsupportedSyntaxError
 
@@ -69,6 +70,7 @@ def resolve_wrt(func: Any, params: list[str], wrt: Wrt) -> tuple[tuple[str, ...]
 
 def build_from_source(source: parse.Source, request: reverse.Request) -> reverse.Derivative:
     """Run the pipeline on parsed source: the straight-line driver of the compiler."""
+    canonicalize.canonicalize(source.node)
     problems, rejected = fence.find(source)
     try:
         normal = normalize.normalize(source, rejected)

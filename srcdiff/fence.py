@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from srcdiff.canonicalize import always_returns
 from srcdiff.errors import Problem, UnsupportedSyntaxError
 from srcdiff.parse import Source
 
@@ -19,7 +20,6 @@ STATEMENTS: dict[type, tuple[str, str]] = {
     ast.For: ("'for' loop", LATER),
     ast.AsyncFor: ("'async for' loop", "asynchronous code cannot be differentiated"),
     ast.While: ("'while' loop", LATER),
-    ast.If: ("'if' statement", LATER + "; for elementwise choices use np.where(cond, a, b)"),
     ast.Try: ("'try' statement", "exceptions cannot be differentiated; move the try/except "
               "outside the differentiated function"),
     ast.Raise: ("'raise' statement", "check inputs outside the differentiated function"),
@@ -46,8 +46,6 @@ if hasattr(ast, "TryStar"):
 #: Expression types that are rejected.
 EXPRESSIONS: dict[type, tuple[str, str]] = {
     ast.Lambda: ("lambda", "write the function as a module-level 'def'"),
-    ast.IfExp: ("conditional expression 'a if c else b'",
-                LATER + "; for elementwise choices use np.where(cond, a, b)"),
     ast.ListComp: ("list comprehension", LATER + "; use vectorised NumPy operations"),
     ast.SetComp: ("set comprehension", "sets cannot be differentiated"),
     ast.DictComp: ("dict comprehension", "dicts cannot be differentiated"),
@@ -83,7 +81,7 @@ class _Fence(ast.NodeVisitor):
     # statements -------------------------------------------------------------------------
     def check_body(self, body: list[ast.stmt], top: bool) -> None:
         for index, stmt in enumerate(body):
-            if top and isinstance(stmt, ast.Return) and index != len(body) - 1:
+            if isinstance(stmt, ast.Return) and index != len(body) - 1:
                 self.statement = body[index + 1]
                 self.report(body[index + 1], "code after 'return'",
                             "remove the unreachable statements")
@@ -91,9 +89,12 @@ class _Fence(ast.NodeVisitor):
             outer, self.statement = self.statement, stmt
             self.check_stmt(stmt, top and index == len(body) - 1)
             self.statement = outer
-        if top and not any(isinstance(s, ast.Return) for s in body):
+        if top and not any(isinstance(n, ast.Return) for s in body for n in ast.walk(s)):
             self.report(self.source.node, "function without a 'return' statement",
                         "return the value to differentiate")
+        elif top and not always_returns(body):
+            self.report(self.source.node, "a path through the function that ends without "
+                        "'return'", "end every branch with a return, or return after the if")
 
     def check_stmt(self, stmt: ast.stmt, last: bool) -> None:
         kind = type(stmt)
@@ -103,6 +104,11 @@ class _Fence(ast.NodeVisitor):
                 return
             construct, hint = STATEMENTS[kind]
             self.report(stmt, construct, hint)
+            return
+        if isinstance(stmt, ast.If):
+            self.visit(stmt.test)
+            self.check_body(stmt.body, top=False)
+            self.check_body(stmt.orelse, top=False)
             return
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:

@@ -1,14 +1,16 @@
 """The normal form every pass after ``normalize`` works on.
 
-A :class:`NormalFunction` is straight-line code in which each :class:`Assign` computes one
+A :class:`NormalFunction` is a list of statements: each :class:`Assign` computes one
 operation on *atoms* (names, constants, globals such as ``np.pi``, tuples of atoms) and binds
-a name exactly once (reassignments are renamed, single assignment). Each statement remembers
+a name exactly once (reassignments are renamed, single assignment); an :class:`If` holds two
+such lists. Each statement remembers
 the user's statement it came from, and the resolved operation it performs: the derivative rule
 and the call's arguments bound to the rule's parameter names.
 """
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from srcdiff.origin import Origin
@@ -54,6 +56,40 @@ class Assign:
 
 
 @dataclass
+class If:
+    """``if test: body else: orelse``. ``test`` is an atom computed before the statement.
+
+    Variables assigned in a branch get fresh names there; where the branches disagree, both
+    end by binding one merged name (the last assignment of a branch is renamed to it, or a
+    copy is appended), so the code after the ``if`` reads one name whichever branch ran.
+    """
+
+    test: ast.expr
+    body: list[Stmt]
+    orelse: list[Stmt]
+    origin: Origin
+
+
+Stmt = Assign | If
+
+
+def walk(body: list[Stmt]) -> Iterator[Stmt]:
+    """Every statement of ``body``, nested ones included, in source order."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, If):
+            yield from walk(stmt.body)
+            yield from walk(stmt.orelse)
+
+
+def assignments(body: list[Stmt]) -> Iterator[Assign]:
+    """Every assignment of ``body``, nested ones included, in source order."""
+    for stmt in walk(body):
+        if isinstance(stmt, Assign):
+            yield stmt
+
+
+@dataclass
 class Return:
     """The function's result: an atom."""
 
@@ -68,7 +104,7 @@ class NormalFunction:
     name: str
     params: list[str]
     args: ast.arguments
-    body: list[Assign]
+    body: list[Stmt]
     result: Return
     source: Source
     names: set[str]

@@ -21,7 +21,7 @@ import types
 from typing import Any
 
 from srcdiff.errors import Problem, UnsupportedSyntaxError
-from srcdiff.ir import Assign, NormalFunction, Operation, Return
+from srcdiff.ir import Assign, If, NormalFunction, Operation, Return, Stmt
 from srcdiff.naming import Namer, names_in
 from srcdiff.origin import Origin
 from srcdiff.parse import Source
@@ -113,7 +113,9 @@ class _Normalizer:
             - self.user_names
         self.namer = Namer(self.user_names | self.runtime_reserved)
         self.current: dict[str, str] = {p: p for p in self.params}
-        self.body: list[Assign] = []
+        self.bound: set[str] = set(self.params)
+        self.block: list[Stmt] = []
+        self.depth = 0  # how many branches deep the statement being normalized is
         self.problems: list[Problem] = []
         self.globals: set[str] = set()
         self.in_no_grad = False
@@ -127,7 +129,7 @@ class _Normalizer:
 
     def emit(self, target: str, value: ast.expr, op: Operation,
              user_name: str | None = None) -> None:
-        self.body.append(Assign(target, value, op, self.origin, self.in_no_grad, user_name))
+        self.block.append(Assign(target, value, op, self.origin, self.in_no_grad, user_name))
 
     def temporary(self, value: ast.expr, op: Operation, base: str) -> ast.Name:
         name = self.namer.fresh(base)
@@ -136,12 +138,79 @@ class _Normalizer:
 
     def bind_name(self, user_name: str) -> str:
         """The name for a new binding of ``user_name``: itself first, then versions."""
-        if user_name not in self.current:
-            self.current[user_name] = user_name
-            return user_name
-        version = self.namer.fresh(user_name)
+        if user_name == RESULT:
+            version = self.namer.fresh("result")
+        elif user_name not in self.bound and user_name in self.locals:
+            version = user_name  # its first binding anywhere in the function
+        else:
+            version = self.namer.fresh(user_name)
+        self.bound.add(version)
         self.current[user_name] = version
         return version
+
+    # branches -----------------------------------------------------------------------------
+    def branch(self, body: list[ast.stmt] | ast.expr,
+               target: str | None = None) -> tuple[list[Stmt], dict[str, str]]:
+        """Normalize one branch in a block of its own: (statements, bindings at its end).
+
+        ``body`` is a list of statements, or an expression whose value ``target`` receives
+        (the arms of ``a if c else b``).
+        """
+        saved_block, saved_current = self.block, dict(self.current)
+        self.block = []
+        self.depth += 1
+        if isinstance(body, list):
+            for stmt in body:
+                self.statement(stmt)
+        else:
+            assert target is not None
+            value = self.atom(body)
+            self.bind_to(target, value)
+        self.depth -= 1
+        block, current = self.block, self.current
+        self.block, self.current = saved_block, saved_current
+        return block, current
+
+    def bind_to(self, target: str, value: ast.expr) -> None:
+        """Make ``target`` hold ``value`` at the end of the current block: rename the block's
+        last assignment when it computed ``value`` and nothing after reads it, else copy."""
+        if isinstance(value, ast.Name) and _retarget(self.block, value.id, target):
+            return
+        self.emit(target, value, Operation("copy", "assignment", None, {"x": value}))
+
+    def merge(self, node: ast.If, test: ast.expr, body: list[Stmt], body_names: dict[str, str],
+              orelse: list[Stmt], else_names: dict[str, str]) -> None:
+        """Emit the ``if`` with one name per variable the branches bind differently."""
+        merged: dict[str, str] = {}
+        self.origin = self.source.origin(node)  # the merge copies belong to the ``if``
+        for key in sorted(set(body_names) | set(else_names)):
+            in_body, in_else = body_names.get(key), else_names.get(key)
+            if in_body == in_else:
+                merged[key] = in_body  # type: ignore[assignment]
+                continue
+            name = self.bind_name(key)
+            for block, source in ((body, in_body), (orelse, in_else)):
+                if source is not None and source != name:
+                    saved, self.block = self.block, block
+                    self.bind_to(name, ast.Name(source, ast.Load()))
+                    self.block = saved
+            merged[key] = name
+        self.block.append(If(test, body, orelse, self.source.origin(node)))
+        self.current = merged
+
+    def if_statement(self, node: ast.If) -> None:
+        self.origin = self.source.origin(node)
+        test = self.atom(node.test)
+        body, body_names = self.branch(node.body)
+        orelse, else_names = self.branch(node.orelse)
+        self.merge(node, test, body, body_names, orelse, else_names)
+
+    def if_expression(self, node: ast.IfExp, target: str) -> None:
+        """``target = a if c else b``, evaluating only the arm the condition picks."""
+        test = self.atom(node.test)
+        body, _ = self.branch(node.body, target)
+        orelse, _ = self.branch(node.orelse, target)
+        self.block.append(If(test, body, orelse, self.source.origin(node)))
 
     # atoms --------------------------------------------------------------------------------
     def atom(self, node: ast.expr) -> ast.expr:
@@ -165,6 +234,10 @@ class _Normalizer:
                 and not isinstance(node.operand.value, bool)):
             value = node.operand.value
             return ast.Constant(-value if isinstance(node.op, ast.USub) else value)
+        if isinstance(node, ast.IfExp):
+            name = self.namer.fresh("chosen")
+            self.if_expression(node, name)
+            return ast.Name(name, ast.Load())
         if isinstance(node, ast.Attribute) and _is_global_ref(node, self.locals):
             obj = self.source.namespace.resolve(node)
             if not callable(obj) or isinstance(obj, type):
@@ -325,6 +398,9 @@ class _Normalizer:
 
     # statements ---------------------------------------------------------------------------
     def assign(self, user_name: str, node: ast.expr) -> None:
+        if isinstance(node, ast.IfExp):
+            self.if_expression(node, self.bind_name(user_name))
+            return
         value, op, _ = self.operation(node)
         self.emit(self.bind_name(user_name), value, op, user_name)
 
@@ -362,6 +438,10 @@ class _Normalizer:
         elif isinstance(stmt, ast.AnnAssign):
             assert isinstance(stmt.target, ast.Name) and stmt.value is not None
             self.assign(stmt.target.id, stmt.value)
+        elif isinstance(stmt, ast.If):
+            self.if_statement(stmt)
+        elif isinstance(stmt, ast.Return):
+            self.returned(stmt)
         elif isinstance(stmt, ast.With):
             saved, self.in_no_grad = self.in_no_grad, True
             for inner in stmt.body:
@@ -370,34 +450,51 @@ class _Normalizer:
         else:  # docstrings and 'pass'
             pass
 
+    def returned(self, stmt: ast.Return) -> None:
+        """``return value``: bind the function's result (merged across branches like any
+        variable); a single return at the end keeps a plain name as the result."""
+        assert stmt.value is not None
+        self.result_origin = self.origin
+        if self.depth == 0 and _is_atom_expr(stmt.value, self.locals):
+            value = self.atom(stmt.value)
+            if isinstance(value, ast.Name):
+                self.current[RESULT] = value.id
+                return
+            self.assign(RESULT, value)
+            return
+        self.assign(RESULT, stmt.value)
+
     def run(self) -> NormalFunction:
         func = self.source.node
-        result: Return | None = None
+        self.result_origin = self.source.origin(func)
         for stmt in func.body:
-            if isinstance(stmt, ast.Return) and id(stmt) not in self.opaque_ids:
-                self.origin = self.source.origin(stmt)
-                assert stmt.value is not None
-                if _is_atom_expr(stmt.value, self.locals):
-                    value = self.atom(stmt.value)
-                else:  # the last operation holds the function's result: name it so
-                    operation, op, _ = self.operation(stmt.value)
-                    value = self.temporary(operation, op, "result")
-                result = Return(value, self.origin)
-            elif isinstance(stmt, ast.Return):
-                self.origin = self.source.origin(stmt)
-                result = Return(self.opaque(stmt), self.origin)
-            else:
-                self.statement(stmt)
+            self.statement(stmt)
         if self.problems:
             raise UnsupportedSyntaxError(self.problems, func.name)
-        if result is None:  # the fence reported the missing return
-            result = Return(ast.Constant(None), self.source.origin(func))
-        return NormalFunction(func.name, self.params, func.args, self.body, result,
+        if RESULT in self.current:
+            value: ast.expr = ast.Name(self.current[RESULT], ast.Load())
+        else:  # the fence reported the missing return
+            value = ast.Constant(None)
+        result = Return(value, self.result_origin)
+        return NormalFunction(func.name, self.params, func.args, self.block, result,
                               self.source, self.namer.taken - self.runtime_reserved,
                               self.globals)
 
 
 _ZERO = Rule("non-differentiable", zero=True)
+
+#: The key under which the function's result is tracked like a variable (not an identifier,
+#: so it never meets a user's name).
+RESULT = "<return>"
+
+
+def _retarget(block: list[Stmt], name: str, target: str) -> bool:
+    """Rename the last assignment of ``block`` to ``target`` if it binds ``name`` and nothing
+    after it reads ``name``; report whether it did."""
+    if not block or not isinstance(block[-1], Assign) or block[-1].target != name:
+        return False
+    block[-1].target = target
+    return True
 
 
 def _is_atom_expr(node: ast.expr, local_names: set[str]) -> bool:

@@ -155,8 +155,15 @@ def _reads(node: ast.AST) -> set[str]:
 
 
 def eliminate_dead_code(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Remove pure assignments never read later, then comments with no code under them."""
-    live: set[str] = set()
+    """Remove pure assignments never read later, branches left empty, then comments with no
+    code under them."""
+    kept, _ = _live_code(body, set())
+    return kept
+
+
+def _live_code(body: list[ast.stmt], live_out: set[str]) -> tuple[list[ast.stmt], set[str]]:
+    """(``body`` without dead statements, the names live before it) given those live after."""
+    live = set(live_out)
     kept: list[ast.stmt] = []
     for stmt in reversed(body):
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
@@ -166,6 +173,13 @@ def eliminate_dead_code(body: list[ast.stmt]) -> list[ast.stmt]:
                 continue
             live.discard(target)
             live |= _reads(stmt.value)
+        elif isinstance(stmt, ast.If):
+            then, live_then = _live_code(stmt.body, live)
+            orelse, live_else = _live_code(stmt.orelse, live)
+            if not any(not isinstance(s, ast.Pass) for s in then + orelse):
+                continue
+            stmt.body, stmt.orelse = then or [ast.Pass()], orelse
+            live = live_then | live_else | _reads(stmt.test)
         elif not _is_comment(stmt):
             live |= _reads(stmt)
         kept.append(stmt)
@@ -177,7 +191,7 @@ def eliminate_dead_code(body: list[ast.stmt]) -> list[ast.stmt]:
             if following is None or _is_comment(following) or isinstance(following, ast.Return):
                 continue
         result.append(stmt)
-    return result
+    return result, live
 
 
 class _Rename(ast.NodeTransformer):

@@ -20,8 +20,9 @@ from typing import Any
 from srcdiff import runtime
 from srcdiff.analyze import Activity, flowing_args
 from srcdiff.errors import Problem, UnsupportedSyntaxError
-from srcdiff.ir import Assign, NormalFunction, atom_names
+from srcdiff.ir import Assign, If, NormalFunction, Stmt, assignments, atom_names
 from srcdiff.naming import Namer
+from srcdiff.origin import Origin
 from srcdiff.rules.registry import TEMPLATE_MODULES, instantiate
 
 #: The name of the marker call that the emit pass replaces by a comment.
@@ -90,6 +91,8 @@ class _Reverse:
         self.request = request
         self.namer = Namer(fn.names | set(fn.globals))
         self.adjoints: dict[str, str] = {}
+        self.primal: dict[str, str] = {}
+        self.last_origin: Origin | None = None
         self.defined: set[str] = set()
         self.problems: list[Problem] = []
         self.runtime_names: dict[str, str] = {}
@@ -97,6 +100,7 @@ class _Reverse:
     def adjoint(self, name: str) -> str:
         if name not in self.adjoints:
             self.adjoints[name] = self.namer.fresh("d" + name)
+            self.primal[self.adjoints[name]] = name
         return self.adjoints[name]
 
     def runtime(self, name: str) -> ast.Name:
@@ -182,18 +186,81 @@ class _Reverse:
         return stmt
 
     # ------------------------------------------------------------------------------------
+    def forward_code(self, body: list[Stmt]) -> list[ast.stmt]:
+        """The forward sweep: the normalized primal statements, branches as branches."""
+        code: list[ast.stmt] = []
+        for stmt in body:
+            if isinstance(stmt, If):
+                code.append(ast.If(stmt.test, self.forward_code(stmt.body) or [ast.Pass()],
+                                   self.forward_code(stmt.orelse)))
+                continue
+            pure = stmt.op.rule is not None or not isinstance(stmt.value, ast.Call)
+            code.append(_assign(stmt.target, stmt.value, pure))
+        return code
+
+    def backward_code(self, body: list[Stmt]) -> list[ast.stmt]:
+        """The backward sweep of ``body``: adjoint statements in reverse order."""
+        code: list[ast.stmt] = []
+        for stmt in reversed(body):
+            if isinstance(stmt, If):
+                code += self.backward_if(stmt)
+                self.last_origin = None
+                continue
+            if stmt.target not in self.act.active:
+                continue
+            contributions = self.contributions(stmt)
+            # The statement defines its target: what comes before it in the function sees
+            # an earlier value (or none), whose adjoint starts afresh.
+            self.defined.discard(self.adjoint(stmt.target))
+            if not contributions:
+                continue
+            if stmt.origin != self.last_origin:
+                code.append(comment(stmt.origin.comment()))
+                self.last_origin = stmt.origin
+            for name, value in contributions:
+                code.append(self.accumulate(name, value))
+        return code
+
+    def backward_if(self, stmt: If) -> list[ast.stmt]:
+        """``if test: <adjoint of body> else: <adjoint of orelse>``, on the saved test.
+
+        An adjoint of a variable bound before the ``if`` that only one branch assigns is set
+        to zeros in the other branch, so it exists after the ``if`` whichever branch ran.
+        """
+        inside = {a.target for a in assignments(stmt.body + stmt.orelse)}
+        before = set(self.defined)
+        self.last_origin = stmt.origin  # the comment above the ``if`` covers its own line
+        body = self.backward_code(stmt.body)
+        after_body, self.defined = self.defined, set(before)
+        self.last_origin = stmt.origin
+        orelse = self.backward_code(stmt.orelse)
+        after_else = self.defined
+        outside = {adj for name, adj in self.adjoints.items() if name not in inside}
+        for code, mine, other in ((body, after_body, after_else),
+                                  (orelse, after_else, after_body)):
+            for adjoint in sorted((other - mine) & outside):
+                code.append(_assign(adjoint, self.zeros_like(self.primal[adjoint])))
+        self.defined = (after_body & after_else) | ((after_body | after_else) & outside)
+        if not body and not orelse:
+            return []
+        return [comment(stmt.origin.comment()),
+                ast.If(stmt.test, body or [ast.Pass()], orelse)]
+
+    def zeros_like(self, name: str) -> ast.expr:
+        """``np.zeros_like(name)``: the adjoint of a value no path contributed to."""
+        return ast.Call(ast.Attribute(self.runtime("np"), "zeros_like", ast.Load()),
+                        [_name(name)], [])
+
+    # ------------------------------------------------------------------------------------
     def build(self) -> Derivative:
         fn, request = self.fn, self.request
-        forward: list[ast.stmt] = []
-        for stmt in fn.body:
-            pure = stmt.op.rule is not None or not isinstance(stmt.value, ast.Call)
-            forward.append(_assign(stmt.target, stmt.value, pure))
+        forward = self.forward_code(fn.body)
 
         out = fn.result.value
         out_name = out.id if isinstance(out, ast.Name) and out.id not in fn.globals else None
         backward: list[ast.stmt] = []
         seed_param: str | None = None
-        last_origin = None
+        self.last_origin = None
         if request.kind == "vjp":
             seed_param = self.adjoint(out_name) if out_name else self.namer.fresh("ct")
             if out_name:
@@ -202,23 +269,13 @@ class _Reverse:
             seed = ast.Call(self.runtime("scalar_seed"), [_name(out_name)], [])
             backward.append(comment(f"{fn.result.origin.comment()}"))
             backward.append(_assign(self.adjoint(out_name), seed))
-            last_origin = fn.result.origin
+            self.last_origin = fn.result.origin
             self.defined.add(self.adjoint(out_name))
         elif request.kind in ("grad", "value_and_grad"):
             seed = ast.Call(self.runtime("scalar_seed"), [out], [])
             backward.append(_assign(self.namer.fresh("dout"), seed, pure=False))
 
-        for stmt in reversed(fn.body):
-            if stmt.target not in self.act.active:
-                continue
-            contributions = self.contributions(stmt)
-            if not contributions:
-                continue
-            if stmt.origin != last_origin:
-                backward.append(comment(stmt.origin.comment()))
-                last_origin = stmt.origin
-            for name, value in contributions:
-                backward.append(self.accumulate(name, value))
+        backward += self.backward_code(fn.body)
         if self.problems:
             raise UnsupportedSyntaxError(self.problems, fn.name)
 

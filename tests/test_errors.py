@@ -49,7 +49,6 @@ class Case:
 CASES = [
     Case("for_loop", "for _ in", "'for' loop"),
     Case("while_loop", "while x", "'while' loop"),
-    Case("if_statement", "if x", "'if' statement"),
     Case("try_except", "try:", "'try'"),
     Case("with_open", "with open", "'with' block"),
     Case("lambda_expression", "lambda t", "lambda"),
@@ -64,7 +63,6 @@ CASES = [
     Case("star_kwargs", "options)", "'**options' parameter"),
     Case("yield_value", "yield x", "'yield'"),
     Case("async_function", "async def", "'async def"),
-    Case("conditional_expression", "x * 2.0 if", "conditional expression"),
     Case("no_rule_call", "np.cbrt(x)", "np.cbrt"),
     Case("user_helper_call", "_helper(x)", "'_helper'"),
     Case("mod_operator", "x % 2.0", "operator %"),

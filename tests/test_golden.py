@@ -37,15 +37,15 @@ def _function(name: str) -> ast.FunctionDef:
 
 @pytest.mark.parametrize("name", IDS)
 def test_no_unused_assignment(name):
+    """Every assignment, in branches too, is read by a later line of the function."""
     node = _function(name)
-    body = node.body
-    for index, stmt in enumerate(body):
+    reads = [(n.lineno, n.id) for n in ast.walk(node)
+             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    for stmt in ast.walk(node):
         if isinstance(stmt, ast.Assign):
             (target,) = stmt.targets
-            later = body[index + 1:]
-            reads = {n.id for s in later for n in ast.walk(s)
-                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-            assert target.id in reads, f"{name}: {target.id} is assigned but never read"
+            assert any(line > stmt.lineno and read == target.id for line, read in reads), (
+                f"{name}: {target.id} is assigned on line {stmt.lineno} but never read after")
 
 
 def _is_number(node: ast.AST, value: float) -> bool:
@@ -66,23 +66,32 @@ def test_no_arithmetic_identities(name):
             assert not (isinstance(op, ast.Mult) and _is_number(left, 1)), name
 
 
+def _assignments(body):
+    """Every single-name assignment of ``body``, nested branches included, in order."""
+    for stmt in body:
+        if isinstance(stmt, ast.Assign):
+            yield stmt
+        elif isinstance(stmt, ast.If):
+            yield from _assignments(stmt.body)
+            yield from _assignments(stmt.orelse)
+
+
 @pytest.mark.parametrize("name", IDS)
 def test_adjoints_are_named_after_their_primal(name):
     node = _function(name)
     primal = {a.arg for a in node.args.args}
-    seen_seed = False
-    for stmt in node.body:
-        if not isinstance(stmt, ast.Assign):
-            continue
+    top = node.body
+    seed = next((i for i, s in enumerate(top) if isinstance(s, ast.Assign)
+                 and isinstance(s.value, ast.Call)
+                 and getattr(s.value.func, "id", "") == "scalar_seed"), None)
+    if seed is None:  # vjp: the seed is the last parameter, the backward sweep starts after
+        seed = next(i for i, s in enumerate(top) if isinstance(s, ast.Assign)
+                    and {n.id for n in ast.walk(s.value) if isinstance(n, ast.Name)}
+                    & {node.args.args[-1].arg})
+    for stmt in _assignments(top[:seed]):
+        primal.add(stmt.targets[0].id)
+    for stmt in _assignments(top[seed:]):
         (target,) = stmt.targets
-        value = stmt.value
-        is_seed = isinstance(value, ast.Call) and getattr(value.func, "id", "") == "scalar_seed"
-        reads = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
-        if is_seed or seen_seed or reads & {n for n in primal if n.startswith("d")} - primal:
-            seen_seed = True
-        if not seen_seed:
-            primal.add(target.id)
-            continue
         assert re.fullmatch(r"d\w+", target.id), f"{name}: adjoint {target.id!r}"
         assert target.id[1:] in primal, (
             f"{name}: adjoint {target.id!r} does not name a primal value")
@@ -133,6 +142,8 @@ def _arguments(name, rng):
         return (normal((2, 3)),)
     if name == "controlled":
         return (normal(3), 1.5)
+    if name == "piecewise_branches":
+        return (float(normal()), float(normal()))
     raise AssertionError(f"no arguments for {name}")
 
 

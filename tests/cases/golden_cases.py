@@ -48,6 +48,19 @@ def controlled(x, scale):
 
 
 
+
+
+def piecewise(x, y):
+    if x < -1.0:
+        return -x * y
+    scaled = x * y
+    if scaled > 1.0:
+        scaled = np.log(scaled)
+    elif scaled < -1.0:
+        scaled = -scaled
+    return scaled + (x if y > 0 else y)
+
+
 #: (case name, function, kind, wrt)
 CASES = [
     ("seeds_mean", seeds_mean, "grad", 0),
@@ -57,4 +70,5 @@ CASES = [
     ("softmax_cross_entropy", softmax_cross_entropy, "grad", 0),
     ("rebinding", rebinding, "grad", 0),
     ("controlled", controlled, "grad", (0, 1)),
+    ("piecewise_branches", piecewise, "grad", (0, 1)),
 ]

@@ -31,13 +31,6 @@ def while_loop(x):
     return x
 
 
-def if_statement(x):
-    y = x * 2.0
-    if x > 0.0:
-        y = x * 3.0
-    return y
-
-
 def try_except(x):
     try:
         y = x * 2.0
@@ -113,11 +106,6 @@ def yield_value(x):
 
 async def async_function(x):
     return x * 2.0
-
-
-def conditional_expression(x):
-    y = x * 2.0 if x > 0.0 else x
-    return y
 
 
 def no_rule_call(x):
