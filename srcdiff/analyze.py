@@ -48,15 +48,26 @@ def flowing_args(stmt: Assign) -> dict[str, ast.expr]:
 def activity(fn: NormalFunction, wrt: list[str]) -> Activity:
     """Compute varied and useful names of ``fn`` for the parameters ``wrt``."""
     varied = set(wrt)
-    statements = list(assignments(fn.body))  # source order: every name is bound before use
-    for stmt in statements:
-        for arg in flowing_args(stmt).values():
-            if atom_names(arg) & varied:
+    statements = list(assignments(fn.body))  # source order: names are bound before use,
+    # except around a loop's back edge, which the passes repeat until nothing changes.
+    changed = True
+    while changed:
+        changed = False
+        for stmt in statements:
+            if stmt.target in varied:
+                continue
+            if any(atom_names(arg) & varied for arg in flowing_args(stmt).values()):
                 varied.add(stmt.target)
-                break
+                changed = True
     useful = atom_names(fn.result.value) - fn.globals
-    for stmt in reversed(statements):
-        if stmt.target in useful:
-            for arg in flowing_args(stmt).values():
-                useful |= atom_names(arg) - fn.globals
+    changed = True
+    while changed:
+        changed = False
+        for stmt in reversed(statements):
+            if stmt.target in useful:
+                for arg in flowing_args(stmt).values():
+                    new = atom_names(arg) - fn.globals - useful
+                    if new:
+                        useful |= new
+                        changed = True
     return Activity(frozenset(varied), frozenset(useful))

@@ -2,7 +2,7 @@
 
 Each operator builds the derivative code of a function once, on first use, through the
 pipeline ``parse -> canonicalize -> fence -> normalize -> analyze -> reverse -> optimize ->
-emit``, and caches
+saves -> emit``, and caches
 the result per (function, wrt, kind). The built code is a real module file, so tracebacks and
 ``inspect`` show the generated lines.
 """
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from srcdiff import analyze, canonicalize, fence, normalize, optimize, parse, reverse
+from srcdiff import analyze, canonicalize, fence, normalize, optimize, parse, reverse, saves
 from srcdiff import emitter as emit_pass
 from srcdiff.errors import GradientCheckError, SrcdiffError, UnsupportedSyntaxError
 
@@ -81,6 +81,7 @@ def build_from_source(source: parse.Source, request: reverse.Request) -> reverse
     if problems:
         raise UnsupportedSyntaxError(problems, source.name)
     optimize.optimize(derivative.node, derivative.runtime_names)
+    saves.insert_saves(derivative.node)
     return derivative
 
 

@@ -13,13 +13,11 @@ from srcdiff.canonicalize import always_returns
 from srcdiff.errors import Problem, UnsupportedSyntaxError
 from srcdiff.parse import Source
 
-LATER = "srcdiff differentiates straight-line code for now; control flow arrives in a later release"
+LATER = "not supported yet; it arrives in a later release"
 
 #: Statement types that are rejected, with the construct's name and a hint.
 STATEMENTS: dict[type, tuple[str, str]] = {
-    ast.For: ("'for' loop", LATER),
     ast.AsyncFor: ("'async for' loop", "asynchronous code cannot be differentiated"),
-    ast.While: ("'while' loop", LATER),
     ast.Try: ("'try' statement", "exceptions cannot be differentiated; move the try/except "
               "outside the differentiated function"),
     ast.Raise: ("'raise' statement", "check inputs outside the differentiated function"),
@@ -35,8 +33,8 @@ STATEMENTS: dict[type, tuple[str, str]] = {
                       "calls to user functions arrive in a later release"),
     ast.AsyncFunctionDef: ("nested 'async def'", "asynchronous code cannot be differentiated"),
     ast.ClassDef: ("class definition inside the function", "define classes at module level"),
-    ast.Break: ("'break' statement", LATER),
-    ast.Continue: ("'continue' statement", LATER),
+    ast.Break: ("'break' statement", LATER + "; use a 'while' loop with the condition"),
+    ast.Continue: ("'continue' statement", LATER + "; guard the rest of the body with 'if'"),
 }
 if hasattr(ast, "Match"):
     STATEMENTS[ast.Match] = ("'match' statement", LATER)
@@ -106,9 +104,12 @@ class _Fence(ast.NodeVisitor):
             self.report(stmt, construct, hint)
             return
         if isinstance(stmt, ast.If):
-            self.visit(stmt.test)
+            self.visit_test(stmt.test)
             self.check_body(stmt.body, top=False)
             self.check_body(stmt.orelse, top=False)
+            return
+        if isinstance(stmt, (ast.For, ast.While)):
+            self.check_loop(stmt)
             return
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
@@ -142,6 +143,35 @@ class _Fence(ast.NodeVisitor):
         else:
             self.report(stmt, f"'{kind.__name__}' statement", "rewrite it as assignments")
 
+    def check_loop(self, stmt: ast.For | ast.While) -> None:
+        kind = "for" if isinstance(stmt, ast.For) else "while"
+        if stmt.orelse:
+            self.report(stmt.orelse[0], f"'else' block of a '{kind}' loop",
+                        "move the else block after the loop")
+        if isinstance(stmt, ast.For):
+            target = stmt.target
+            names = target.elts if isinstance(target, ast.Tuple) else [target]
+            if not all(isinstance(n, ast.Name) for n in names):
+                self.report(target, "loop target that is not a name or a tuple of names",
+                            "loop over names and index inside the body")
+            elif isinstance(target, ast.Tuple):
+                func = stmt.iter.func if isinstance(stmt.iter, ast.Call) else None
+                resolved = self.source.namespace.resolve(func) if func is not None else None
+                if resolved not in (enumerate, zip):
+                    self.report(target, "tuple unpacking in a 'for' loop",
+                                "only 'enumerate(...)' and 'zip(...)' may unpack; index "
+                                "inside the body")
+            self.visit(stmt.iter)
+        else:
+            self.visit_test(stmt.test)
+        for node in stmt.body:
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Return):
+                    self.statement = node
+                    self.report(inner, f"'return' inside a '{kind}' loop",
+                                LATER + "; assign the value and return after the loop")
+        self.check_body(stmt.body, top=False)
+
     def check_target(self, target: ast.expr) -> None:
         if isinstance(target, ast.Name):
             return
@@ -169,6 +199,21 @@ class _Fence(ast.NodeVisitor):
         return self.source.namespace.resolve(expr.func) is no_grad
 
     # expressions ------------------------------------------------------------------------
+    def visit_test(self, node: ast.expr) -> None:
+        """A branch or loop condition carries no derivative: 'and'/'or' are fine there."""
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.BoolOp):
+                for value in inner.values:
+                    if not isinstance(value, ast.BoolOp):
+                        self.visit(value)
+                return
+        self.visit(node)
+
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        self.visit_test(node.test)
+        self.visit(node.body)
+        self.visit(node.orelse)
+
     def visit_Subscript(self, node: ast.Subscript) -> None:
         self.visit(node.value)
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]

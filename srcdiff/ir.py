@@ -70,7 +70,27 @@ class If:
     origin: Origin
 
 
-Stmt = Assign | If
+@dataclass
+class Loop:
+    """``for target in iter:`` (``kind == "for"``) or ``while test:`` (``kind == "while"``).
+
+    ``iter`` and ``test`` are expressions over the names the loop starts with; they carry no
+    derivative. Inside ``body`` every assignment binds a fresh name; a variable the body
+    rebinds is *carried*: the body reads it by its name from before the loop, and
+    ``copies`` (``outer = inner``, one per carried variable) end each iteration, so the next
+    iteration, and the code after the loop, read the new value by the same name.
+    """
+
+    kind: str
+    target: str | None
+    iter: ast.expr | None
+    test: ast.expr | None
+    body: list[Stmt]
+    copies: list[Assign]
+    origin: Origin
+
+
+Stmt = Assign | If | Loop
 
 
 def walk(body: list[Stmt]) -> Iterator[Stmt]:
@@ -80,6 +100,9 @@ def walk(body: list[Stmt]) -> Iterator[Stmt]:
         if isinstance(stmt, If):
             yield from walk(stmt.body)
             yield from walk(stmt.orelse)
+        elif isinstance(stmt, Loop):
+            yield from walk(stmt.body)
+            yield from stmt.copies
 
 
 def assignments(body: list[Stmt]) -> Iterator[Assign]:

@@ -21,7 +21,7 @@ import types
 from typing import Any
 
 from srcdiff.errors import Problem, UnsupportedSyntaxError
-from srcdiff.ir import Assign, If, NormalFunction, Operation, Return, Stmt
+from srcdiff.ir import Assign, If, Loop, NormalFunction, Operation, Return, Stmt
 from srcdiff.naming import Namer, names_in
 from srcdiff.origin import Origin
 from srcdiff.parse import Source
@@ -198,16 +198,119 @@ class _Normalizer:
         self.block.append(If(test, body, orelse, self.source.origin(node)))
         self.current = merged
 
+    def condition(self, node: ast.expr) -> ast.expr:
+        """The value a branch tests, in a variable of its own (the backward sweep branches on
+        it again); it carries no derivative, so it is kept as the user wrote it."""
+        if isinstance(node, ast.Name) or isinstance(node, ast.Constant):
+            return self.atom(node)
+        return self.temporary(self.rename(node), Operation("rule", "condition", _ZERO),
+                              "cond")
+
     def if_statement(self, node: ast.If) -> None:
         self.origin = self.source.origin(node)
-        test = self.atom(node.test)
+        test = self.condition(node.test)
         body, body_names = self.branch(node.body)
         orelse, else_names = self.branch(node.orelse)
         self.merge(node, test, body, body_names, orelse, else_names)
 
+    # loops --------------------------------------------------------------------------------
+    def rename(self, node: ast.expr) -> ast.expr:
+        """A copy of an expression that carries no derivative (a loop's iterable or test),
+        reading each local variable by its current name."""
+        copy_ = _renamed(node, self.current, self.locals, self.globals)
+        for name in _free_locals(node, self.locals):
+            if name not in self.current:
+                self.problem(node, f"local variable {name!r} read before assignment",
+                             "assign it before the loop")
+        return copy_
+
+    def loop(self, node: ast.For | ast.While, kind: str, target: str | None,
+             header: ast.expr, items: list[tuple[str, ast.expr]]) -> None:
+        """Normalize a loop: ``items`` are (variable, sequence atom) pairs bound at the start
+        of each iteration from the loop index (``row = X[i]`` for ``for row in X``)."""
+        origin = self.source.origin(node)
+        before = dict(self.current)
+        saved_block, self.block = self.block, []
+        self.depth += 1
+        target_name = self.bind_name(target) if target is not None else None
+        for user_name, sequence in items:
+            self.origin = origin
+            index = ast.Name(target_name, ast.Load())  # type: ignore[arg-type]
+            value = ast.Subscript(sequence, index, ast.Load())
+            op = self.rule_op(node, operator.getitem, "indexing x[...]", [sequence, index], {})
+            self.emit(self.bind_name(user_name), value, op, user_name)
+        for stmt in node.body:
+            self.statement(stmt)
+        self.depth -= 1
+        body, after = self.block, self.current
+        self.block = saved_block
+        copies = []
+        for key in sorted(after):
+            if key in before and after[key] != before[key] and key != target:
+                outer, inner = before[key], after[key]
+                copies.append(Assign(outer, ast.Name(inner, ast.Load()),
+                                     Operation("copy", "assignment", None,
+                                               {"x": ast.Name(inner, ast.Load())}),
+                                     origin, self.in_no_grad, key))
+        self.current = {**after, **{k: v for k, v in before.items() if k in after}}
+        if target is not None:  # the loop variable keeps its last value, as in Python
+            self.current[target] = target_name  # type: ignore[assignment]
+        self.block.append(Loop(kind, target_name, header if kind == "for" else None,
+                               header if kind == "while" else None, body, copies, origin))
+
+    def for_statement(self, node: ast.For) -> None:
+        self.origin = self.source.origin(node)
+        iterable = node.iter
+        if _is_range(iterable, self.source):
+            assert isinstance(node.target, ast.Name)
+            self.loop(node, "for", node.target.id, self.rename(iterable), [])
+            return
+        # Anything else is iterated by position: `for row in X` is `for i in range(len(X))`
+        # with `row = X[i]`, so the adjoint of each row goes back to its place in X.
+        targets = [node.target]
+        call = iterable if isinstance(iterable, ast.Call) and not iterable.keywords else None
+        func = self.source.namespace.resolve(call.func) if call is not None else None
+        index_name = None
+        backwards = False
+        if func is enumerate and call is not None and len(call.args) == 1 \
+                and isinstance(node.target, ast.Tuple) and len(node.target.elts) == 2:
+            index_target, item_target = node.target.elts
+            assert isinstance(index_target, ast.Name)
+            index_name = index_target.id
+            targets, sequences = [item_target], [call.args[0]]
+        elif func is zip and call is not None and isinstance(node.target, ast.Tuple) \
+                and len(node.target.elts) == len(call.args):
+            targets, sequences = list(node.target.elts), list(call.args)
+        elif func is reversed and call is not None and len(call.args) == 1:
+            sequences, backwards = [call.args[0]], True
+        else:
+            sequences = [iterable]
+        atoms = [self.atom(sequence) for sequence in sequences]
+        lengths = [ast.Call(ast.Name("len", ast.Load()), [a], []) for a in atoms]
+        length = lengths[0] if len(lengths) == 1 else \
+            ast.Call(ast.Name("min", ast.Load()), lengths, [])
+        if backwards:
+            header = ast.Call(ast.Name("range", ast.Load()), [
+                ast.BinOp(length, ast.Sub(), ast.Constant(1)), ast.Constant(-1),
+                ast.Constant(-1)], [])
+        else:
+            header = ast.Call(ast.Name("range", ast.Load()), [length], [])
+        if index_name is None:
+            index_name = self.namer.fresh("i")
+            self.locals.add(index_name)
+        items = []
+        for item_target, atom in zip(targets, atoms, strict=True):
+            assert isinstance(item_target, ast.Name)
+            items.append((item_target.id, atom))
+        self.loop(node, "for", index_name, header, items)
+
+    def while_statement(self, node: ast.While) -> None:
+        self.origin = self.source.origin(node)
+        self.loop(node, "while", None, self.rename(node.test), [])
+
     def if_expression(self, node: ast.IfExp, target: str) -> None:
         """``target = a if c else b``, evaluating only the arm the condition picks."""
-        test = self.atom(node.test)
+        test = self.condition(node.test)
         body, _ = self.branch(node.body, target)
         orelse, _ = self.branch(node.orelse, target)
         self.block.append(If(test, body, orelse, self.source.origin(node)))
@@ -440,6 +543,10 @@ class _Normalizer:
             self.assign(stmt.target.id, stmt.value)
         elif isinstance(stmt, ast.If):
             self.if_statement(stmt)
+        elif isinstance(stmt, ast.For):
+            self.for_statement(stmt)
+        elif isinstance(stmt, ast.While):
+            self.while_statement(stmt)
         elif isinstance(stmt, ast.Return):
             self.returned(stmt)
         elif isinstance(stmt, ast.With):
@@ -486,6 +593,37 @@ _ZERO = Rule("non-differentiable", zero=True)
 #: The key under which the function's result is tracked like a variable (not an identifier,
 #: so it never meets a user's name).
 RESULT = "<return>"
+
+
+def _is_range(node: ast.expr, source: Source) -> bool:
+    """``range(...)`` or ``reversed(range(...))``: iterated as written."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = source.namespace.resolve(node.func)
+    if func is range:
+        return True
+    return func is reversed and len(node.args) == 1 and _is_range(node.args[0], source)
+
+
+def _free_locals(node: ast.expr, local_names: set[str]) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in local_names}
+
+
+def _renamed(node: ast.expr, current: dict[str, str], local_names: set[str],
+             globals_: set[str]) -> ast.expr:
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, name: ast.Name) -> ast.Name:
+            if name.id in local_names:
+                return ast.Name(current.get(name.id, name.id), ast.Load())
+            globals_.add(name.id)
+            return ast.Name(name.id, ast.Load())
+
+    return Rename().visit(_strip_all(node))
+
+
+def _strip_all(node: ast.expr) -> ast.expr:
+    """A deep copy without source positions."""
+    return ast.parse(ast.unparse(node), mode="eval").body
 
 
 def _retarget(block: list[Stmt], name: str, target: str) -> bool:

@@ -19,7 +19,7 @@ import operator
 from collections.abc import Mapping
 from typing import Any
 
-from srcdiff.reverse import COMMENT_MARKER, HELPERS
+from srcdiff.reverse import COMMENT_MARKER, HELPERS, PUSH_MARKER
 
 _FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
          ast.Pow: operator.pow}
@@ -144,9 +144,13 @@ def simplify(node: ast.AST) -> ast.AST:
     return _Simplify().visit(node)
 
 
-def _is_comment(stmt: ast.stmt) -> bool:
+def _is_marker(stmt: ast.stmt, name: str) -> bool:
     return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
-            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == COMMENT_MARKER)
+            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == name)
+
+
+def _is_comment(stmt: ast.stmt) -> bool:
+    return _is_marker(stmt, COMMENT_MARKER)
 
 
 def _reads(node: ast.AST) -> set[str]:
@@ -166,7 +170,16 @@ def _live_code(body: list[ast.stmt], live_out: set[str]) -> tuple[list[ast.stmt]
     live = set(live_out)
     kept: list[ast.stmt] = []
     for stmt in reversed(body):
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+        if _is_marker(stmt, PUSH_MARKER):
+            # What an iteration saves is decided after this pass: keep all it computes.
+            live |= {n.id for s in body for n in ast.walk(s)
+                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        elif isinstance(stmt, (ast.For, ast.While)):
+            around = live | _reads(stmt)  # a loop body also runs after itself
+            loop_body, _ = _live_code(stmt.body, around)
+            stmt.body = loop_body or [ast.Pass()]
+            live = around
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
                 and isinstance(stmt.targets[0], ast.Name):
             target = stmt.targets[0].id
             if target not in live and getattr(stmt, "srcdiff_pure", False):

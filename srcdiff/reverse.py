@@ -19,14 +19,23 @@ from typing import Any
 
 from srcdiff import runtime
 from srcdiff.analyze import Activity, flowing_args
+from srcdiff.analyze import flowing_args as _flowing
 from srcdiff.errors import Problem, UnsupportedSyntaxError
-from srcdiff.ir import Assign, If, NormalFunction, Stmt, assignments, atom_names
+from srcdiff.ir import Assign, If, Loop, NormalFunction, Stmt, assignments, atom_names
 from srcdiff.naming import Namer
 from srcdiff.origin import Origin
 from srcdiff.rules.registry import TEMPLATE_MODULES, instantiate
 
 #: The name of the marker call that the emit pass replaces by a comment.
 COMMENT_MARKER = "__srcdiff_comment__"
+#: Markers the saves pass replaces by ``stack.append((...))`` and ``... = stack.pop()``.
+PUSH_MARKER = "__srcdiff_push__"
+POP_MARKER = "__srcdiff_pop__"
+
+
+def marker(kind: str, stack: str) -> ast.stmt:
+    """A placeholder statement for the values one loop iteration saves (see ``saves``)."""
+    return ast.Expr(ast.Call(ast.Name(kind, ast.Load()), [ast.Constant(stack)], []))
 
 #: Runtime helpers a template may call, by name.
 HELPERS: dict[str, Any] = {
@@ -92,6 +101,7 @@ class _Reverse:
         self.namer = Namer(fn.names | set(fn.globals))
         self.adjoints: dict[str, str] = {}
         self.primal: dict[str, str] = {}
+        self.stacks: dict[int, str] = {}
         self.last_origin: Origin | None = None
         self.defined: set[str] = set()
         self.problems: list[Problem] = []
@@ -194,6 +204,9 @@ class _Reverse:
                 code.append(ast.If(stmt.test, self.forward_code(stmt.body) or [ast.Pass()],
                                    self.forward_code(stmt.orelse)))
                 continue
+            if isinstance(stmt, Loop):
+                code += self.forward_loop(stmt)
+                continue
             pure = stmt.op.rule is not None or not isinstance(stmt.value, ast.Call)
             code.append(_assign(stmt.target, stmt.value, pure))
         return code
@@ -204,6 +217,10 @@ class _Reverse:
         for stmt in reversed(body):
             if isinstance(stmt, If):
                 code += self.backward_if(stmt)
+                self.last_origin = None
+                continue
+            if isinstance(stmt, Loop):
+                code += self.backward_loop(stmt)
                 self.last_origin = None
                 continue
             if stmt.target not in self.act.active:
@@ -246,6 +263,68 @@ class _Reverse:
         return [comment(stmt.origin.comment()),
                 ast.If(stmt.test, body or [ast.Pass()], orelse)]
 
+    def forward_loop(self, loop: Loop) -> list[ast.stmt]:
+        """The loop as written; when its adjoint runs, each iteration also pushes what the
+        backward sweep will need onto a list of its own, just before the carried variables
+        take their new values."""
+        body = self.forward_code(loop.body)
+        copies = self.forward_code(list(loop.copies))
+        stack = self.stacks.get(id(loop))
+        code: list[ast.stmt] = []
+        if stack is not None:
+            start = _assign(stack, ast.List([], ast.Load()), pure=False)
+            code.append(start)
+            body.append(marker(PUSH_MARKER, stack))
+        body += copies
+        if loop.kind == "for":
+            assert loop.target is not None and loop.iter is not None
+            code.append(ast.For(ast.Name(loop.target, ast.Store()), loop.iter,
+                                body or [ast.Pass()], []))
+        else:
+            assert loop.test is not None
+            code.append(ast.While(loop.test, body or [ast.Pass()], []))
+        return code
+
+    def backward_loop(self, loop: Loop) -> list[ast.stmt]:
+        """``while stack:`` one reverse iteration per forward iteration, newest first: restore
+        the values the iteration saved, then run the adjoint of the carried copies and of the
+        body (whose branches restore what they alone saved).
+
+        Adjoints of variables bound outside the loop accumulate across iterations, so they
+        start at zero before it if nothing defined them yet; an adjoint the body consumes (a
+        carried variable's) is zero again at the end of an iteration that gave it nothing.
+        """
+        inside = {a.target for a in assignments(loop.body)}
+        if loop.target is not None:
+            inside.add(loop.target)
+        active = self.act.active
+        contributed: set[str] = set()
+        for stmt in assignments(loop.body + list(loop.copies)):
+            if stmt.target in active:
+                for arg in _flowing(stmt).values():
+                    contributed |= atom_names(arg) & active
+        carried = {c.target for c in loop.copies if c.target in active}
+        if not (contributed or carried):
+            return []
+        stack = self.namer.fresh(f"{loop.target or 'while'}_stack")
+        self.stacks[id(loop)] = stack
+        pre: list[ast.stmt] = []
+        for name in sorted((contributed - inside) | carried):
+            adjoint = self.adjoint(name)
+            if adjoint not in self.defined:
+                pre.append(_assign(adjoint, self.zeros_like(name)))
+                self.defined.add(adjoint)
+        start = set(self.defined)
+        self.last_origin = loop.origin
+        body = [marker(POP_MARKER, stack)]
+        body += self.backward_code(list(loop.copies))
+        body += self.backward_code(loop.body)
+        for adjoint in sorted(start - self.defined):
+            body.append(_assign(adjoint, self.zeros_like(self.primal[adjoint])))
+        self.defined = start
+        # One reverse iteration per entry the forward iteration left, newest first.
+        return pre + [comment(loop.origin.comment()), ast.While(_name(stack), body, [])]
+
     def zeros_like(self, name: str) -> ast.expr:
         """``np.zeros_like(name)``: the adjoint of a value no path contributed to."""
         return ast.Call(ast.Attribute(self.runtime("np"), "zeros_like", ast.Load()),
@@ -254,8 +333,6 @@ class _Reverse:
     # ------------------------------------------------------------------------------------
     def build(self) -> Derivative:
         fn, request = self.fn, self.request
-        forward = self.forward_code(fn.body)
-
         out = fn.result.value
         out_name = out.id if isinstance(out, ast.Name) and out.id not in fn.globals else None
         backward: list[ast.stmt] = []
@@ -278,6 +355,7 @@ class _Reverse:
         backward += self.backward_code(fn.body)
         if self.problems:
             raise UnsupportedSyntaxError(self.problems, fn.name)
+        forward = self.forward_code(fn.body)  # after the backward sweep: it knows the stacks
 
         grads: list[ast.expr] = []
         for param in request.wrt:

@@ -36,4 +36,4 @@ def test_conditional_expressions(shape, sign):
 def test_only_the_taken_branch_runs_in_reverse():
     text = srcdiff.emit(branches.early)
     # The forward sweep saves the test; the backward sweep branches on the saved value.
-    assert text.count("if mask:") == 2
+    assert text.count("if cond:") == 2

@@ -232,12 +232,12 @@ def test_function_not_in_file(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_unsupported_construct_reports_file_line_column(tmp_path: Path) -> None:
     lines = UNSUPPORTED.read_text().splitlines()
-    line = next(i for i, text in enumerate(lines) if text.startswith("def for_loop(")) + 2
-    column = lines[line - 1].index("for _ in") + 1
+    line = next(i for i, text in enumerate(lines) if text.startswith("def try_except(")) + 2
+    column = lines[line - 1].index("try:") + 1
     out = tmp_path / "out.py"
-    done = run_cli("emit", str(UNSUPPORTED), "--function", "for_loop", "-o", str(out))
+    done = run_cli("emit", str(UNSUPPORTED), "--function", "try_except", "-o", str(out))
     assert done.returncode != 0
-    assert f"{UNSUPPORTED}:{line}:{column}: 'for' loop" in done.stderr
+    assert f"{UNSUPPORTED}:{line}:{column}: 'try' statement" in done.stderr
     assert "hint:" in done.stderr
     assert not out.exists()
 

@@ -37,15 +37,32 @@ def _function(name: str) -> ast.FunctionDef:
 
 @pytest.mark.parametrize("name", IDS)
 def test_no_unused_assignment(name):
-    """Every assignment, in branches too, is read by a later line of the function."""
+    """Every assigned name is read later: by a later line, or anywhere in the loop around it
+    (the next iteration reads what this one leaves)."""
     node = _function(name)
-    reads = [(n.lineno, n.id) for n in ast.walk(node)
-             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
-    for stmt in ast.walk(node):
-        if isinstance(stmt, ast.Assign):
-            (target,) = stmt.targets
-            assert any(line > stmt.lineno and read == target.id for line, read in reads), (
-                f"{name}: {target.id} is assigned on line {stmt.lineno} but never read after")
+
+    def reads(tree):
+        return [(n.lineno, n.id) for n in ast.walk(tree)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+
+    def check(body, loops):
+        for stmt in body:
+            if isinstance(stmt, ast.Assign):
+                for target in ast.walk(stmt.targets[0]):
+                    if not isinstance(target, ast.Name):
+                        continue
+                    later = any(line > stmt.lineno and read == target.id
+                                for line, read in reads(node))
+                    in_loop = any(read == target.id for loop in loops for _, read in reads(loop))
+                    assert later or in_loop, (
+                        f"{name}: {target.id} is assigned on line {stmt.lineno}, never read")
+            elif isinstance(stmt, ast.If):
+                check(stmt.body, loops)
+                check(stmt.orelse, loops)
+            elif isinstance(stmt, (ast.For, ast.While)):
+                check(stmt.body, loops + [stmt])
+
+    check(node.body, [])
 
 
 def _is_number(node: ast.AST, value: float) -> bool:
@@ -67,11 +84,12 @@ def test_no_arithmetic_identities(name):
 
 
 def _assignments(body):
-    """Every single-name assignment of ``body``, nested branches included, in order."""
+    """Every single-name assignment of ``body``, nested blocks included, in order (a loop's
+    restore ``a, b = stack.pop()`` is not an adjoint)."""
     for stmt in body:
-        if isinstance(stmt, ast.Assign):
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
             yield stmt
-        elif isinstance(stmt, ast.If):
+        elif isinstance(stmt, (ast.If, ast.For, ast.While)):
             yield from _assignments(stmt.body)
             yield from _assignments(stmt.orelse)
 
@@ -144,6 +162,10 @@ def _arguments(name, rng):
         return (normal(3), 1.5)
     if name == "piecewise_branches":
         return (float(normal()), float(normal()))
+    if name == "rnn_for_loop":
+        return (0.5 * normal((3, 3)), normal((3, 2)), normal((4, 2)), normal(3))
+    if name == "newton_while_loop":
+        return (2.0 + abs(float(normal())), 1e-12)
     raise AssertionError(f"no arguments for {name}")
 
 

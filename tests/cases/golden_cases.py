@@ -61,6 +61,19 @@ def piecewise(x, y):
     return scaled + (x if y > 0 else y)
 
 
+def rnn(W, U, xs, h):
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + U @ xs[t])
+    return np.sum(h**2)
+
+
+def newton_sqrt(a, tol):
+    x = a + 1.0
+    while np.abs(x * x - a) > tol * a:
+        x = 0.5 * (x + a / x)
+    return x
+
+
 #: (case name, function, kind, wrt)
 CASES = [
     ("seeds_mean", seeds_mean, "grad", 0),
@@ -71,4 +84,6 @@ CASES = [
     ("rebinding", rebinding, "grad", 0),
     ("controlled", controlled, "grad", (0, 1)),
     ("piecewise_branches", piecewise, "grad", (0, 1)),
+    ("rnn_for_loop", rnn, "grad", (0, 1)),
+    ("newton_while_loop", newton_sqrt, "grad", 0),
 ]

@@ -19,15 +19,17 @@ def _record_call():
     return range(3)
 
 
-def for_loop(x):
+def stops_early(x):
     for _ in range(3):
         x = x * 2.0
+        break
     return x
 
 
-def while_loop(x):
+def skips_rest(x):
     while x < 10.0:
         x = x * 2.0
+        continue
     return x
 
 
@@ -146,8 +148,10 @@ def nested_def(x):
 
 
 def three_problems(x):
-    for _ in range(3):
+    try:
         x = x * 2.0
+    except ValueError:
+        pass
     double = lambda t: t * 2.0  # noqa: E731
     out = np.zeros(3)
     out[0] = x
@@ -163,6 +167,7 @@ def two_missing_rules(x):
 def never_executed(x):
     for _ in _record_call():
         x = x * 2.0
+        break
     return x
 
 
@@ -171,8 +176,10 @@ module_lambda = lambda x: x * 2.0  # noqa: E731
 
 def syntax_and_rules(x):
     steps = 0.0
-    for _ in range(2):
+    try:
         steps = steps + 1.0
+    except ValueError:
+        pass
     y = np.cbrt(x) + np.exp(x) * steps
     pair = [y, x]  # noqa: F841
     return np.sum(np.arctan2(y, x)) + np.sum(y)
