@@ -92,9 +92,17 @@ def _cache_dir() -> str:
     return path
 
 
-def _load(derivative: reverse.Derivative, source: parse.Source) -> Built:
-    """Execute the derivative's module text in a fresh namespace and return the function."""
+def _load(derivative: reverse.Derivative, source: parse.Source,
+          callers: tuple[Any, ...]) -> Built:
+    """Execute the derivative's module text in a fresh namespace and return the function.
+
+    The derivative functions of the user functions it calls are built (once, cached) and
+    bound in that namespace under the names the code calls them by.
+    """
     node = derivative.node
+    callees = [(c.alias, _built(c.func, "vjp", c.wrt if len(c.wrt) > 1 else c.wrt[0], callers,
+                                c.alias))
+               for c in derivative.callees]
     function_text = emit_pass.render(node)
     helpers, modules = emit_pass.helper_block(derivative.runtime_names,
                                               emit_pass.free_names(node))
@@ -111,6 +119,8 @@ def _load(derivative: reverse.Derivative, source: parse.Source) -> Built:
     namespace = emit_pass.runtime_namespace(derivative.runtime_names, modules)
     namespace["__name__"] = f"srcdiff_generated.{node.name}"
     namespace["__file__"] = filename
+    for alias, callee in callees:
+        namespace[alias] = callee.func
     user_globals = sorted(emit_pass.free_names(node) - set(namespace)
                           - set(derivative.runtime_names.values()))
     getters = {name: source.namespace.getters[name] for name in user_globals
@@ -124,26 +134,34 @@ def _load(derivative: reverse.Derivative, source: parse.Source) -> Built:
                 namespace[name] = getter()
             except (KeyError, ValueError):
                 namespace.pop(name, None)
+        for _, callee in callees:
+            callee.func.srcdiff_refresh()
 
     refresh_globals()
     generated.srcdiff_refresh = refresh_globals
-    return Built(generated, function_text, node)
+    shown = function_text
+    for _, callee in callees:  # what the derivative runs includes its callees' derivatives
+        if callee.text not in shown:
+            shown += "\n\n" + callee.text
+    return Built(generated, shown, node)
 
 
 _CACHE: dict[tuple[Any, ...], Built] = {}
 _LOCK = threading.RLock()
 
 
-def _built(func: Any, kind: str, wrt: Wrt) -> Built:
+def _built(func: Any, kind: str, wrt: Wrt, callers: tuple[Any, ...] = (),
+           name: str | None = None) -> Built:
     params = [p.name for p in _parameters(func)]
     names, as_tuple = resolve_wrt(func, params, wrt)
-    key = (func, getattr(func, "__code__", None), kind, names, as_tuple)
+    key = (func, getattr(func, "__code__", None), kind, names, as_tuple, name)
     with _LOCK:
         built = _CACHE.get(key)
         if built is None:
             source = parse.parse_function(func)
-            request = reverse.Request(kind, names, as_tuple)
-            built = _load(build_from_source(source, request), source)
+            chain = (*callers, func)
+            request = reverse.Request(kind, names, as_tuple, callers=chain, name=name)
+            built = _load(build_from_source(source, request), source, chain)
             _CACHE[key] = built
     return built
 

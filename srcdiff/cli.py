@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import copy
 import importlib.util
 import inspect
 import os
@@ -21,7 +22,7 @@ import numpy as np
 from srcdiff import emitter as emit_pass
 from srcdiff.api import build_from_source, check_grad, resolve_wrt
 from srcdiff.errors import SrcdiffError
-from srcdiff.parse import Source, Unresolved, parse_file
+from srcdiff.parse import FileFunction, Source, Unresolved, parse_file
 from srcdiff.reverse import Derivative, Request
 
 
@@ -77,6 +78,34 @@ def _check_globals_resolved(source: Source, derivative: Derivative) -> None:
                            "pass it as a parameter")
 
 
+def _build_with_callees(source: Source, request: Request,
+                        functions: list[tuple[ast.FunctionDef, dict[str, str]]],
+                        called: set[str]) -> None:
+    """Build ``source``'s derivative and, once each, the derivatives of the file's functions
+    it calls (``called`` collects their names: the module needs their own code too)."""
+    fresh = Source(copy.deepcopy(source.node), source.filename, source.lines, source.namespace,
+                   source.module_constants)
+    derivative = build_from_source(fresh, request)
+    _check_globals_resolved(fresh, derivative)
+    functions.append((derivative.node, derivative.runtime_names))
+    for callee in derivative.callees:
+        function = callee.func
+        if not isinstance(function, FileFunction):  # pragma: no cover - files only hold these
+            raise SrcdiffError(f"cannot write {function!r} into a standalone module")
+        called.add(function.source.name)
+        if any(node.name == callee.alias for node, _ in functions):
+            continue
+        _build_with_callees(function.source, Request(
+            "vjp", callee.wrt, len(callee.wrt) > 1, callers=(*request.callers, function),
+            name=callee.alias), functions, called)
+
+
+def _source_text(source: Source) -> str:
+    """The user's own text of a top-level function (its decorators left out)."""
+    node = source.node
+    return "".join(source.lines[node.lineno - 1:node.end_lineno]).rstrip("\n")
+
+
 def cmd_emit(args: argparse.Namespace) -> int:
     """``srcdiff emit``: write the standalone gradient module."""
     if args.mode == "forward":
@@ -86,7 +115,8 @@ def cmd_emit(args: argparse.Namespace) -> int:
     except _CommandError as exc:
         return _fail(*exc.args)
     wrt = _parse_wrt(args.wrt)
-    functions = []
+    functions: list[tuple[ast.FunctionDef, dict[str, str]]] = []
+    called: set[str] = set()
     try:
         for name in list(names):
             source = sources[name]
@@ -102,17 +132,18 @@ def cmd_emit(args: argparse.Namespace) -> int:
                 print(f"srcdiff: note: skipping {name}: {exc}", file=sys.stderr)
                 names.remove(name)
                 continue
-            derivative = build_from_source(source, Request("grad", wrt_names, as_tuple,
-                                                           defaults=True))
-            _check_globals_resolved(source, derivative)
-            functions.append((derivative.node, derivative.runtime_names))
+            myself = source.namespace.lookup(name)
+            _build_with_callees(source, Request("grad", wrt_names, as_tuple, defaults=True,
+                                                callers=(myself,)), functions, called)
         if not names:
             return _fail(f"no function of {args.file} has the parameters --wrt names")
         first = sources[names[0]]
         command = "srcdiff " + " ".join(shlex.quote(a) for a in args.argv)
+        originals = [sources[n] for n in sources if n in called]
         text = emit_pass.standalone_module(functions, first.namespace.imports,
                                            first.module_constants,
-                                           os.path.basename(args.file), command)
+                                           os.path.basename(args.file), command,
+                                           originals=[(s.node, _source_text(s)) for s in originals])
     except SrcdiffError as exc:
         print(str(exc), file=sys.stderr)
         return 1

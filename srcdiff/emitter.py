@@ -124,11 +124,13 @@ def helper_block(runtime_names: Mapping[str, str], used: set[str],
 
 def standalone_module(functions: list[tuple[ast.FunctionDef, Mapping[str, str]]],
                       imports: Mapping[str, str], constants: Mapping[str, Any],
-                      filename: str, command: str) -> str:
+                      filename: str, command: str,
+                      originals: list[tuple[ast.FunctionDef, str]] = ()) -> str:
     """A module defining each derivative function, runnable with NumPy alone.
 
     ``imports`` maps a global name of the user's file to the import statement binding it,
-    ``constants`` a global name to its literal value.
+    ``constants`` a global name to its literal value; ``originals`` are the user's functions
+    the derivatives call (their syntax tree and text), copied as written.
     """
     runtime_names: dict[str, str] = {}
     for _, names in functions:
@@ -136,9 +138,10 @@ def standalone_module(functions: list[tuple[ast.FunctionDef, Mapping[str, str]]]
             if runtime_names.setdefault(name, alias) != alias:
                 raise SrcdiffError(f"runtime name {name!r} is bound to two aliases")
     used: set[str] = set()
-    defined = {node.name for node, _ in functions}
+    defined = {node.name for node, _ in functions} | {node.name for node, _ in originals}
     for node, _ in functions:
         used |= free_names(node)
+    user_used = set().union(*(free_names(node) for node, _ in originals)) if originals else set()
     helpers, helper_modules = helper_block(runtime_names, used, standalone=True)
     header_lines: list[str] = []
     bound: set[str] = set()
@@ -151,7 +154,8 @@ def standalone_module(functions: list[tuple[ast.FunctionDef, Mapping[str, str]]]
         header_lines.append(f"import {target}" if alias == target
                             else f"import {target} as {alias}")
         bound.add(alias)
-    for name in sorted(used - bound - defined - set(runtime_names.values()) - set(HELPERS)):
+    wanted = (used - set(runtime_names.values()) - set(HELPERS)) | user_used
+    for name in sorted(wanted - bound - defined):
         if name in imports:
             if imports[name] not in header_lines:
                 header_lines.append(imports[name])
@@ -172,5 +176,6 @@ def standalone_module(functions: list[tuple[ast.FunctionDef, Mapping[str, str]]]
     parts = [doc + "\n".join(header_lines)]
     if helpers:
         parts.append(helpers.rstrip("\n"))
+    parts += [text for _, text in originals]
     parts += [render(node).rstrip("\n") for node, _ in functions]
     return "\n\n\n".join(parts) + "\n"

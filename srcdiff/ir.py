@@ -36,6 +36,7 @@ class Operation:
     rule: Rule | None = None
     args: dict[str, ast.expr] = field(default_factory=dict)
     origin: Origin | None = None
+    callee: object = None
 
     @property
     def zero(self) -> bool:

@@ -16,6 +16,7 @@ that carries no derivative.
 from __future__ import annotations
 
 import ast
+import inspect
 import operator
 import types
 from typing import Any
@@ -443,6 +444,33 @@ class _Normalizer:
                      "and NumPy calls")
         return ast.Constant(None), Operation("rule", "expression", _ZERO), "tmp"
 
+    def user_call(self, node: ast.Call, callee: object, what: str, args: list[ast.expr],
+                  kwargs: dict[str, ast.expr]) -> Operation:
+        """A call of the user's own function: arguments bound to its parameters, as Python
+        binds them, defaults included (they must be literals to be written out)."""
+        label = f"call to user function {what!r}"
+        try:
+            signature = _signature(callee)
+            bound = signature.bind(*args, **kwargs)
+        except (TypeError, ValueError) as exc:
+            self.problem(node, f"{label} that does not match its signature", str(exc))
+            return Operation("rule", label, _ZERO)
+        values: dict[str, ast.expr] = {}
+        for name, param in signature.parameters.items():
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                self.problem(node, f"{label}, which takes *args or **kwargs",
+                             "give the function named parameters")
+                return Operation("rule", label, _ZERO)
+            if name in bound.arguments:
+                values[name] = bound.arguments[name]
+            elif _is_literal(param.default):
+                values[name] = _as_atom(param.default)
+            else:
+                self.problem(node, f"{label} relying on the non-literal default of {name!r}",
+                             f"pass {name} explicitly")
+                return Operation("rule", label, _ZERO)
+        return Operation("call", label, None, values, callee=callee)
+
     def call(self, node: ast.Call) -> tuple[ast.expr, Operation, str]:
         func = node.func
         if _is_global_ref(func, self.locals):
@@ -462,9 +490,10 @@ class _Normalizer:
             args = [self.atom(a) for a in node.args]
             kwargs = {k.arg: self.atom(k.value) for k in node.keywords if k.arg is not None}
             what = _dotted(func)
-            if isinstance(obj, types.FunctionType) and lookup(obj) is None:
-                what = f"call to user function {what!r}"
-            op = self.rule_op(node, obj, what, args, kwargs)
+            if _is_user_function(obj):
+                op = self.user_call(node, obj, what, args, kwargs)
+            else:
+                op = self.rule_op(node, obj, what, args, kwargs)
             value = ast.Call(_strip(func), args,
                              [ast.keyword(k, v) for k, v in kwargs.items()])
             first = _part(args[0]) if args else None
@@ -593,6 +622,57 @@ _ZERO = Rule("non-differentiable", zero=True)
 #: The key under which the function's result is tracked like a variable (not an identifier,
 #: so it never meets a user's name).
 RESULT = "<return>"
+
+
+def _is_user_function(obj: object) -> bool:
+    """A Python function of the user's (live, or in a file srcdiff emit reads) that has no
+    registered rule: it gets a derivative function of its own."""
+    from srcdiff.parse import FileFunction
+
+    if isinstance(obj, FileFunction):
+        return True
+    module = getattr(obj, "__module__", None) or ""
+    return isinstance(obj, types.FunctionType) and lookup(obj) is None \
+        and module != "srcdiff" and not module.startswith("srcdiff.")
+
+
+def _signature(callee: object) -> inspect.Signature:
+    from srcdiff.parse import FileFunction
+
+    if isinstance(callee, FileFunction):
+        args = callee.source.node.args
+        positional = args.posonlyargs + args.args
+        defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        params = []
+        for arg, default in zip(positional, defaults, strict=True):
+            value = inspect.Parameter.empty if default is None else _literal(default)
+            params.append(inspect.Parameter(arg.arg, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                            default=value))
+        for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            value = inspect.Parameter.empty if default is None else _literal(default)
+            params.append(inspect.Parameter(arg.arg, inspect.Parameter.KEYWORD_ONLY,
+                                            default=value))
+        if args.vararg is not None:
+            params.append(inspect.Parameter(args.vararg.arg, inspect.Parameter.VAR_POSITIONAL))
+        return inspect.Signature(params)
+    return inspect.signature(callee)  # type: ignore[arg-type]
+
+
+class _NotLiteral:
+    """The default of a file function that is not a literal."""
+
+
+def _literal(node: ast.expr) -> object:
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return _NotLiteral()
+
+
+def _is_literal(value: object) -> bool:
+    if isinstance(value, tuple):
+        return all(_is_literal(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, complex, str))
 
 
 def _is_range(node: ast.expr, source: Source) -> bool:

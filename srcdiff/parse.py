@@ -72,6 +72,18 @@ class Namespace:
         return MISSING
 
 
+class FileFunction:
+    """A function defined in a file that ``srcdiff emit`` reads: known by its syntax tree,
+    never by a live object (the file is not executed)."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.__name__ = source.name
+
+    def __repr__(self) -> str:
+        return f"<function {self.source.name} of {self.source.filename}>"
+
+
 @dataclass
 class Source:
     """A function's syntax tree, with where it came from and how to resolve its globals."""
@@ -242,4 +254,7 @@ def parse_file(path: str) -> tuple[dict[str, Source], ast.Module]:
         if isinstance(stmt, ast.FunctionDef):
             stmt.decorator_list = []
             sources[stmt.name] = Source(stmt, path, lines, namespace, constants)
+    for name, source in sources.items():  # calls between the file's functions resolve
+        function = FileFunction(source)
+        namespace.getters[name] = lambda function=function: function
     return sources, tree

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from srcdiff import runtime
@@ -52,22 +52,38 @@ _KINDS = {"grad": "Gradient", "value_and_grad": "Value and gradient", "vjp": "Ve
 class Request:
     """What derivative to build: ``kind`` is 'grad', 'value_and_grad' or 'vjp'; ``wrt`` the
     parameter names; ``as_tuple`` whether gradients are returned as a tuple; ``defaults``
-    whether the signature keeps the user's defaults (for standalone modules)."""
+    whether the signature keeps the user's defaults (for standalone modules); ``callers`` the
+    user functions whose derivatives are being built around this one (a call back to one of
+    them is recursion); ``name`` the derivative function's name, when a caller fixed it."""
 
     kind: str
     wrt: tuple[str, ...]
     as_tuple: bool
     defaults: bool = False
+    callers: tuple[object, ...] = ()
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Callee:
+    """A user function the derivative calls the vector-Jacobian product of: ``alias`` is the
+    name it calls it by, ``wrt`` the parameters it needs the adjoints of."""
+
+    func: object
+    wrt: tuple[str, ...]
+    alias: str
 
 
 @dataclass
 class Derivative:
     """The built derivative: its syntax tree, plus the runtime names it binds (template name ->
-    name in the emitted module) and the user globals it reads."""
+    name in the emitted module), the user globals it reads and the user functions whose
+    derivatives it calls."""
 
     node: ast.FunctionDef
     runtime_names: dict[str, str]
     user_globals: set[str]
+    callees: list[Callee] = field(default_factory=list)
 
 
 def comment(text: str) -> ast.stmt:
@@ -102,6 +118,8 @@ class _Reverse:
         self.adjoints: dict[str, str] = {}
         self.primal: dict[str, str] = {}
         self.stacks: dict[int, str] = {}
+        self.callees: dict[tuple[int, tuple[str, ...]], Callee] = {}
+        self.pending: list[ast.stmt] = []
         self.last_origin: Origin | None = None
         self.defined: set[str] = set()
         self.problems: list[Problem] = []
@@ -139,6 +157,8 @@ class _Reverse:
         active = self.act.active
         out: list[tuple[str, ast.expr]] = []
         dy = _name(self.adjoint(stmt.target))
+        if op.kind == "call":
+            return self.call_contributions(stmt, dy)
         for param, atom in flowing_args(stmt).items():
             names = atom_names(atom) & active
             if not names:
@@ -175,6 +195,44 @@ class _Reverse:
                 value = _strip_unbroadcast(value, atom.id, self.runtime_names.get("unbroadcast"))
             out.append((atom.id, value))
         return out
+
+    def call_contributions(self, stmt: Assign, dy: ast.Name) -> list[tuple[str, ast.expr]]:
+        """``y = f(a, b)`` for a user function ``f``: one call of ``f``'s own derivative
+        function gives the adjoints of its differentiated arguments."""
+        op = stmt.op
+        active = self.act.active
+        params = []
+        for param, atom in op.args.items():
+            if atom_names(atom) & active:
+                if not isinstance(atom, ast.Name):
+                    self.problem(stmt, f"differentiating {op.what} through a tuple argument",
+                                 "pass arrays, not tuples of differentiated values")
+                    return []
+                params.append(param)
+        if not params:
+            return []
+        if any(caller is op.callee for caller in self.request.callers):
+            name = getattr(op.callee, "__name__", "function")
+            self.problem(stmt, f"recursive call to {name!r}",
+                         "srcdiff differentiates recursion-free code; write the recursion "
+                         "as a loop")
+            return []
+        key = (id(op.callee), tuple(params))
+        if key not in self.callees:
+            self.callees[key] = Callee(op.callee, tuple(params), callee_name(op.callee, params))
+            self.namer.reserve(self.callees[key].alias)
+        callee = self.callees[key]
+        call = ast.Call(_name(callee.alias), [*op.args.values(), dy], [])
+        atoms = [op.args[p] for p in params]
+        if len(params) == 1:
+            return [(atoms[0].id, call)]  # type: ignore[attr-defined]
+        name = getattr(op.callee, "__name__", "f")
+        temps = [self.namer.fresh(f"d{name}_{p}") for p in params]
+        unpack = ast.Assign([ast.Tuple([ast.Name(t, ast.Store()) for t in temps], ast.Store())],
+                            call)
+        self.pending.append(unpack)
+        return [(atom.id, _name(temp))  # type: ignore[attr-defined]
+                for atom, temp in zip(atoms, temps, strict=True)]
 
     def instantiate(self, template: ast.expr, stmt: Assign, dy: ast.Name) -> ast.expr:
         mapping: dict[str, ast.expr] = dict(stmt.op.args)
@@ -234,6 +292,8 @@ class _Reverse:
             if stmt.origin != self.last_origin:
                 code.append(comment(stmt.origin.comment()))
                 self.last_origin = stmt.origin
+            code += self.pending
+            self.pending = []
             for name, value in contributions:
                 code.append(self.accumulate(name, value))
         return code
@@ -372,10 +432,11 @@ class _Reverse:
         body: list[ast.stmt] = [ast.Expr(ast.Constant(self.docstring()))]
         body += forward + backward + [ast.Return(result)]
         node = ast.FunctionDef(
-            name=self.namer.fresh(f"{request.kind}_{fn.name}"),
+            name=request.name or self.namer.fresh(f"{request.kind}_{fn.name}"),
             args=self.signature(seed_param), body=body, decorator_list=[], returns=None,
             type_comment=None, type_params=[])
-        return Derivative(node, dict(self.runtime_names), set(fn.globals))
+        return Derivative(node, dict(self.runtime_names), set(fn.globals),
+                          list(self.callees.values()))
 
     def signature(self, seed_param: str | None) -> ast.arguments:
         fn = self.fn
@@ -400,6 +461,12 @@ class _Reverse:
         if request.kind == "vjp":
             text += " The last parameter is the output cotangent."
         return text
+
+
+def callee_name(func: object, wrt: list[str] | tuple[str, ...]) -> str:
+    """The name of a user function's derivative function: ``vjp_layer_W_x`` is the
+    vector-Jacobian product of ``layer`` w.r.t. ``W`` and ``x``, the same at every call site."""
+    return "_".join(["vjp", getattr(func, "__name__", "f"), *wrt])
 
 
 def _same_operand(args: dict[str, ast.expr], name: str) -> bool:

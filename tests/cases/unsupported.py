@@ -115,9 +115,10 @@ def no_rule_call(x):
     return y
 
 
-def user_helper_call(x):
-    y = _helper(x)
-    return y
+def recursive_call(x):
+    if np.sum(x) > 100.0:
+        return x
+    return recursive_call(x * 2.0)
 
 
 def mod_operator(x):
@@ -160,7 +161,7 @@ def three_problems(x):
 
 def two_missing_rules(x):
     y = np.cbrt(x)
-    z = _helper(y)
+    z = np.arcsinh(y)
     return z
 
 
