@@ -39,6 +39,8 @@ def flowing_args(stmt: Assign) -> dict[str, ast.expr]:
         # An opaque statement was already reported; treating its results as constants keeps
         # one rejected line from cascading into errors on every line that uses them.
         return {}
+    if op.kind == "setitem":  # the array and the value written into it; not the index
+        return {k: v for k, v in op.args.items() if k != "index"}
     if op.rule is None:
         return dict(op.args)
     table = op.rule.vjp

@@ -113,10 +113,13 @@ class _Fence(ast.NodeVisitor):
             return
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
-                self.check_target(target)
+                self.check_target(target, stmt.value)
             self.visit(stmt.value)
         elif isinstance(stmt, ast.AugAssign):
-            self.check_target(stmt.target)
+            if isinstance(stmt.target, ast.Tuple):
+                self.report(stmt.target, "augmented assignment to a tuple", "not valid Python")
+            else:
+                self.check_target(stmt.target)
             self.visit(stmt.value)
         elif isinstance(stmt, ast.AnnAssign):
             self.check_target(stmt.target)
@@ -172,19 +175,25 @@ class _Fence(ast.NodeVisitor):
                                 LATER + "; assign the value and return after the loop")
         self.check_body(stmt.body, top=False)
 
-    def check_target(self, target: ast.expr) -> None:
+    def check_target(self, target: ast.expr, value: ast.expr | None = None) -> None:
         if isinstance(target, ast.Name):
             return
         if isinstance(target, ast.Subscript):
-            self.report(target, "assignment to a subscript 'x[i] = ...'",
-                        "subscript assignment arrives in a later release; build the array "
-                        "with np.where or np.concatenate")
+            if not isinstance(target.value, ast.Name):
+                self.report(target, "assignment into a subscript of an expression",
+                            "assign into a local array by its name: out[i] = ...")
+            else:
+                self.visit_Subscript(target)
         elif isinstance(target, ast.Attribute):
             self.report(target, "assignment to an attribute 'obj.attr = ...'",
                         "use a local variable")
         elif isinstance(target, (ast.Tuple, ast.List)):
-            self.report(target, "tuple unpacking", "unpacking arrives in a later release; "
-                        "assign each value separately")
+            names = all(isinstance(e, ast.Name) for e in target.elts)
+            if not (names and isinstance(value, ast.Tuple)
+                    and len(value.elts) == len(target.elts)):
+                self.report(target, "tuple unpacking of a value that is not a tuple display",
+                            "unpacking a tuple returned by a call arrives in a later release; "
+                            "write 'a, b = x, y' or index the result")
         else:
             self.report(target, "assignment target", "assign to a plain name")
 

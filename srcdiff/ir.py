@@ -37,6 +37,7 @@ class Operation:
     args: dict[str, ast.expr] = field(default_factory=dict)
     origin: Origin | None = None
     callee: object = None
+    saved: str | None = None
 
     @property
     def zero(self) -> bool:

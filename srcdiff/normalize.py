@@ -114,6 +114,7 @@ class _Normalizer:
             - self.user_names
         self.namer = Namer(self.user_names | self.runtime_reserved)
         self.current: dict[str, str] = {p: p for p in self.params}
+        self.arguments: set[str] = set(self.params)  # names bound to the caller's objects
         self.bound: set[str] = set(self.params)
         self.block: list[Stmt] = []
         self.depth = 0  # how many branches deep the statement being normalized is
@@ -534,7 +535,43 @@ class _Normalizer:
             self.if_expression(node, self.bind_name(user_name))
             return
         value, op, _ = self.operation(node)
-        self.emit(self.bind_name(user_name), value, op, user_name)
+        target = self.bind_name(user_name)
+        self.emit(target, value, op, user_name)
+        if op.kind in ("copy", "stop") and isinstance(value, ast.Name) \
+                and value.id in self.arguments:
+            self.arguments.add(target)  # another name for the caller's array
+
+    def bind_atom(self, user_name: str, atom: ast.expr) -> None:
+        """``user_name = atom`` for an atom already normalized (its names are final)."""
+        target = self.bind_name(user_name)
+        self.emit(target, atom, Operation("copy", "assignment", None, {"x": atom}), user_name)
+        if isinstance(atom, ast.Name) and atom.id in self.arguments:
+            self.arguments.add(target)
+
+    def set_item(self, target: ast.Subscript, node: ast.expr) -> None:
+        """``array[index] = value`` on a local array, in place; the slot's old value is kept
+        (``saved``) so the backward sweep can put it back."""
+        array = target.value
+        assert isinstance(array, ast.Name)
+        if array.id not in self.locals or array.id not in self.current:
+            self.problem(target, f"assignment into {array.id!r}, which is not a local array",
+                         f"make a local copy first: {array.id} = np.copy({array.id})")
+            return
+        name = self.current[array.id]
+        if name in self.arguments:
+            self.problem(target, f"assignment into the argument {array.id!r} would change the "
+                         "caller's array", f"make a local copy first: "
+                         f"{array.id} = np.copy({array.id})")
+            return
+        index = self.index(target.slice)
+        value = self.atom(node)
+        saved = self.namer.fresh(f"{name}_overwritten")
+        self.origin = self.source.origin(target)
+        array_atom = ast.Name(name, ast.Load())
+        op = Operation("setitem", "subscript assignment", None,
+                       {"array": array_atom, "value": value, "index": index},
+                       origin=self.source.origin(target), saved=saved)
+        self.emit(name, value, op, array.id)
 
     def opaque(self, stmt: ast.stmt) -> ast.expr:
         """Stand-in for a statement the fence rejected: it binds what the statement stores
@@ -555,6 +592,16 @@ class _Normalizer:
         self.origin = self.source.origin(stmt)
         if id(stmt) in self.opaque_ids:
             self.opaque(stmt)
+        elif isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Subscript):
+            self.set_item(stmt.targets[0], stmt.value)
+        elif isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Tuple):
+            # a, b = x, y: every value first, then every name (a swap stays a swap)
+            target, value = stmt.targets[0], stmt.value
+            assert isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple)
+            atoms = [self.atom(v) for v in value.elts]
+            for name, atom in zip(target.elts, atoms, strict=True):
+                assert isinstance(name, ast.Name)
+                self.bind_atom(name.id, atom)
         elif isinstance(stmt, ast.Assign):
             first, *rest = stmt.targets
             assert isinstance(first, ast.Name)
@@ -562,6 +609,11 @@ class _Normalizer:
             for target in rest:
                 assert isinstance(target, ast.Name)
                 self.assign(target.id, ast.Name(first.id, ast.Load()))
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Subscript):
+            read = ast.Subscript(stmt.target.value, stmt.target.slice, ast.Load())
+            combined = ast.BinOp(ast.copy_location(read, stmt.target), stmt.op, stmt.value)
+            ast.copy_location(combined, stmt)
+            self.set_item(stmt.target, combined)
         elif isinstance(stmt, ast.AugAssign):
             assert isinstance(stmt.target, ast.Name)
             combined = ast.BinOp(ast.Name(stmt.target.id, ast.Load()), stmt.op, stmt.value)

@@ -265,9 +265,48 @@ class _Reverse:
             if isinstance(stmt, Loop):
                 code += self.forward_loop(stmt)
                 continue
+            if stmt.op.kind == "setitem":
+                code += self.forward_setitem(stmt)
+                continue
             pure = stmt.op.rule is not None or not isinstance(stmt.value, ast.Call)
             code.append(_assign(stmt.target, stmt.value, pure))
         return code
+
+    def forward_setitem(self, stmt: Assign) -> list[ast.stmt]:
+        """``saved = np.copy(array[index])`` then ``array[index] = value``."""
+        op = stmt.op
+        assert op.saved is not None
+        slot = ast.Subscript(_name(stmt.target), op.args["index"], ast.Load())
+        keep = ast.Call(ast.Attribute(self.runtime("np"), "copy", ast.Load()), [slot], [])
+        write = ast.Assign([ast.Subscript(_name(stmt.target), op.args["index"], ast.Store())],
+                           op.args["value"])
+        return [_assign(op.saved, keep), write]
+
+    def backward_setitem(self, stmt: Assign) -> list[ast.stmt]:
+        """The value written gets the adjoint of its slot, the slot's adjoint is zero before
+        the write, and the array gets its old slot back for the adjoints before it."""
+        op = stmt.op
+        assert op.saved is not None
+        index, value = op.args["index"], op.args["value"]
+        code: list[ast.stmt] = []
+        adjoint = self.adjoint(stmt.target)
+        if stmt.target in self.act.active and adjoint in self.defined:
+            if isinstance(value, ast.Name) and value.id in self.act.active:
+                slot = ast.Subscript(_name(adjoint), index, ast.Load())
+                contribution = ast.Call(self.runtime("unbroadcast"), [slot, value], [])
+                code.append(self.accumulate(value.id, contribution))
+            zeroed = ast.Call(self.runtime("zero_slot"), [_name(adjoint), _index_value(
+                index, self.runtime("np"))], [])
+            code.append(self.accumulate_assign(adjoint, zeroed))
+        code.append(ast.Assign([ast.Subscript(_name(stmt.target), index, ast.Store())],
+                               _name(op.saved)))
+        return code
+
+    def accumulate_assign(self, adjoint: str, value: ast.expr) -> ast.stmt:
+        """``adjoint = value`` (a replacement, not a contribution)."""
+        stmt = _assign(adjoint, value)
+        stmt.srcdiff_adjoint = True  # type: ignore[attr-defined]
+        return stmt
 
     def backward_code(self, body: list[Stmt]) -> list[ast.stmt]:
         """The backward sweep of ``body``: adjoint statements in reverse order."""
@@ -280,6 +319,12 @@ class _Reverse:
             if isinstance(stmt, Loop):
                 code += self.backward_loop(stmt)
                 self.last_origin = None
+                continue
+            if stmt.op.kind == "setitem":  # restores the array even when inactive
+                if stmt.origin != self.last_origin:
+                    code.append(comment(stmt.origin.comment()))
+                    self.last_origin = stmt.origin
+                code += self.backward_setitem(stmt)
                 continue
             if stmt.target not in self.act.active:
                 continue
@@ -364,7 +409,8 @@ class _Reverse:
                 for arg in _flowing(stmt).values():
                     contributed |= atom_names(arg) & active
         carried = {c.target for c in loop.copies if c.target in active}
-        if not (contributed or carried):
+        writes = any(a.op.kind == "setitem" for a in assignments(loop.body))
+        if not (contributed or carried or writes):
             return []
         stack = self.namer.fresh(f"{loop.target or 'while'}_stack")
         self.stacks[id(loop)] = stack
@@ -461,6 +507,13 @@ class _Reverse:
         if request.kind == "vjp":
             text += " The last parameter is the output cotangent."
         return text
+
+
+def _index_value(index: ast.expr, np_name: ast.Name) -> ast.expr:
+    """An index as a value (``np.s_[1:3]`` for a slice), to pass to a helper."""
+    if any(isinstance(n, ast.Slice) for n in ast.walk(index)) or isinstance(index, ast.Tuple):
+        return ast.Subscript(ast.Attribute(np_name, "s_", ast.Load()), index, ast.Load())
+    return index
 
 
 def callee_name(func: object, wrt: list[str] | tuple[str, ...]) -> str:

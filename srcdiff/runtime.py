@@ -200,6 +200,14 @@ def index_adjoint(g, like, index):
     return out
 
 
+def zero_slot(g, index):
+    """A copy of ``g`` with ``g[index]`` set to zero: the adjoint of an array before
+    ``array[index] = value`` overwrote that slot (the old values there reach nothing)."""
+    g = np.array(g, dtype=np.result_type(np.asarray(g).dtype, np.float32))
+    g[index] = 0
+    return g
+
+
 #: Every helper the emitted code may call (the emitter copies their source).
 HELPER_NAMES = frozenset(
     name for name, value in list(globals().items())

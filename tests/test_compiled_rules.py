@@ -307,6 +307,7 @@ for _shape in [(4,), (5, 2)]:
     case(f"index-repeated-{_s}", "x", (arr(*_shape),), "x[[0, 0, 2]] ** 2")
     case(f"index-ellipsis-{_s}", "x", (arr(*_shape),), "x[..., 0] * 3.0")
 case("index-2d", "x", (arr(3, 4),), "x[1, -1] * x[:, 1:] + x[2, ::-2][0]")
+case("copy", "x", (arr(3, 4),), "np.copy(x) * x")
 case("index-mask-sum", "x", (arr(3, 4),), "np.sum(x[x > 0] ** 2)", ct=False)
 case("index-by-parameter-value", "x", (arr(6),), "x[x.shape[0] - 2] * x[1:x.shape[0]:2]")
 

@@ -152,6 +152,8 @@ for _shape, _index in [((4,), 1), ((4,), -1), ((4,), slice(1, 3)), ((5,), slice(
                        ((5,), [0, 0, 2]), ((3,), np.array([True, False, True])),
                        ((2, 3), np.array([[True, False, True], [False, True, True]]))]:
     case(operator.getitem, Arr(_shape), _index)
+case(np.copy, Arr((2, 3)))
+case(np.copy, Arr(()))
 case(np.transpose, Arr(()))
 case(np.transpose, Arr((3,)))
 case(np.transpose, Arr((2, 3)))

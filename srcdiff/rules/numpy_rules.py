@@ -247,6 +247,10 @@ defrule(operator.getitem, "a, index", name="indexing x[...]",
         vjp={"a": "index_adjoint(dy, a, np.s_[index])", "index": None},
         jvp={"a": "da[index]", "index": None})
 
+# A fresh copy carries its argument's derivative unchanged.
+defrule(np.copy, "a, order='K', subok=False", vjp={"a": "dy", "order": None, "subok": None},
+        jvp={"a": "da", "order": None, "subok": None})
+
 # ---------------------------------------------------------------------------------------------
 # Zero derivative.
 # ---------------------------------------------------------------------------------------------

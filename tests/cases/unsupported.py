@@ -19,17 +19,10 @@ def _record_call():
     return range(3)
 
 
-def stops_early(x):
+def returns_in_loop(x):
     for _ in range(3):
         x = x * 2.0
-        break
-    return x
-
-
-def skips_rest(x):
-    while x < 10.0:
-        x = x * 2.0
-        continue
+        return x
     return x
 
 
@@ -126,14 +119,13 @@ def mod_operator(x):
     return y
 
 
-def subscript_assignment(x):
-    out = np.zeros(3)
-    out[0] = x
-    return np.sum(out)
+def writes_argument(x):
+    x[0] = 1.0
+    return np.sum(x)
 
 
 def tuple_unpacking(x):
-    a, b = x, x
+    a, b = divmod(x, 2.0)
     return a * b
 
 
@@ -154,9 +146,8 @@ def three_problems(x):
     except ValueError:
         pass
     double = lambda t: t * 2.0  # noqa: E731
-    out = np.zeros(3)
-    out[0] = x
-    return np.sum(out) + double
+    squares = [t * t for t in x]
+    return np.sum(squares) + double
 
 
 def two_missing_rules(x):
@@ -168,7 +159,10 @@ def two_missing_rules(x):
 def never_executed(x):
     for _ in _record_call():
         x = x * 2.0
-        break
+    try:
+        x = x + 1.0
+    except ValueError:
+        pass
     return x
 
 
