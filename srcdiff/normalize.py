@@ -321,6 +321,8 @@ class _Normalizer:
     def atom(self, node: ast.expr) -> ast.expr:
         """Reduce ``node`` to an atom, emitting statements for the operations inside it."""
         if isinstance(node, ast.Name):
+            if node.id not in self.user_names:  # a name this pass made: already an atom
+                return ast.Name(node.id, ast.Load())
             if node.id in self.locals:
                 if node.id not in self.current:
                     self.problem(node, f"local variable {node.id!r} read before assignment",
