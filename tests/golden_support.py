@@ -5,7 +5,7 @@ import re
 import sys
 from pathlib import Path
 
-from srcdiff import api, emitter, parse, reverse
+from srcdiff import api
 from tests.cases.golden_cases import CASES
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -16,12 +16,9 @@ _SAMPLE = re.compile(
 
 
 def emitted_text(func, kind: str, wrt) -> str:
-    """The derivative source srcdiff emits for ``func`` (what ``grad``/``vjp`` run)."""
-    params = [p.name for p in api._parameters(func)]
-    names, as_tuple = api.resolve_wrt(func, params, wrt)
-    source = parse.parse_function(func)
-    derivative = api.build_from_source(source, reverse.Request(kind, names, as_tuple))
-    return emitter.render(derivative.node)
+    """The derivative source srcdiff emits for ``func`` (what ``grad``/``vjp`` run), with the
+    derivative functions of the user functions it calls."""
+    return api._built(func, kind, wrt).text
 
 
 def golden_path(name: str) -> Path:

@@ -14,6 +14,7 @@ import pytest
 
 import srcdiff
 from srcdiff import runtime
+from tests.cases import golden_cases
 from tests.cases.golden_cases import CASES
 from tests.golden_support import STANDALONE, emitted_text, golden_path, standalone_text
 
@@ -29,8 +30,9 @@ def test_emitted_code_matches_golden(name, func, kind, wrt):
 
 
 def _function(name: str) -> ast.FunctionDef:
+    """The derivative function of a golden file (the first; callees' follow it)."""
     tree = ast.parse(golden_path(name).read_text())
-    (node,) = tree.body
+    node = tree.body[0]
     assert isinstance(node, ast.FunctionDef)
     return node
 
@@ -120,7 +122,8 @@ def test_golden_code_computes_the_gradient(name, func, kind, wrt):
     """Run the pinned text itself and compare with srcdiff.grad and finite differences."""
     rng = np.random.default_rng(7)
     args = _arguments(name, rng)
-    namespace = {"np": np}
+    namespace = dict(vars(golden_cases))  # the user's helpers the derivative calls
+    namespace["np"] = np
     namespace.update({n: getattr(runtime, n) for n in runtime.HELPER_NAMES})
     exec(compile(golden_path(name).read_text(), str(golden_path(name)), "exec"), namespace)
     generated = namespace[_function(name).name]
@@ -166,6 +169,10 @@ def _arguments(name, rng):
         return (0.5 * normal((3, 3)), normal((3, 2)), normal((4, 2)), normal(3))
     if name == "newton_while_loop":
         return (2.0 + abs(float(normal())), 1e-12)
+    if name == "helper_calls":
+        return (normal((4, 3)), normal((2, 4)), normal(3))
+    if name == "subscript_assignment":
+        return (normal(5),)
     raise AssertionError(f"no arguments for {name}")
 
 

@@ -74,6 +74,23 @@ def newton_sqrt(a, tol):
     return x
 
 
+def dense(W, x, b=0.0):
+    return np.tanh(W @ x + b)
+
+
+def two_dense_layers(W1, W2, x):
+    h = dense(W1, x)
+    return np.sum(dense(W2, h, b=1.0) ** 2)
+
+
+def running_state(x):
+    state = np.zeros(2)
+    for t in range(x.shape[0]):
+        state[0] = state[0] * 0.5 + x[t]
+        state[1] = state[1] + state[0] ** 2
+    return state[1]
+
+
 #: (case name, function, kind, wrt)
 CASES = [
     ("seeds_mean", seeds_mean, "grad", 0),
@@ -86,4 +103,6 @@ CASES = [
     ("piecewise_branches", piecewise, "grad", (0, 1)),
     ("rnn_for_loop", rnn, "grad", (0, 1)),
     ("newton_while_loop", newton_sqrt, "grad", 0),
+    ("helper_calls", two_dense_layers, "grad", (0, 1)),
+    ("subscript_assignment", running_state, "grad", 0),
 ]
