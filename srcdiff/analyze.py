@@ -41,6 +41,8 @@ def flowing_args(stmt: Assign) -> dict[str, ast.expr]:
         return {}
     if op.kind == "setitem":  # the array and the value written into it; not the index
         return {k: v for k, v in op.args.items() if k != "index"}
+    if op.kind == "item":  # an item of a tuple flows from the tuple
+        return {"tuple": op.args["tuple"]}
     if op.rule is None:
         return dict(op.args)
     table = op.rule.vjp

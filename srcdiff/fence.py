@@ -130,9 +130,6 @@ class _Fence(ast.NodeVisitor):
         elif isinstance(stmt, ast.Return):
             if stmt.value is None:
                 self.report(stmt, "'return' without a value", "return the value to differentiate")
-            elif isinstance(stmt.value, ast.Tuple):
-                self.report(stmt.value, "returning a tuple",
-                            "tuple outputs arrive in a later release; return one array")
             else:
                 self.visit(stmt.value)
         elif isinstance(stmt, ast.Expr):
@@ -189,11 +186,13 @@ class _Fence(ast.NodeVisitor):
                         "use a local variable")
         elif isinstance(target, (ast.Tuple, ast.List)):
             names = all(isinstance(e, ast.Name) for e in target.elts)
-            if not (names and isinstance(value, ast.Tuple)
-                    and len(value.elts) == len(target.elts)):
-                self.report(target, "tuple unpacking of a value that is not a tuple display",
-                            "unpacking a tuple returned by a call arrives in a later release; "
-                            "write 'a, b = x, y' or index the result")
+            display = isinstance(value, ast.Tuple) and len(value.elts) == len(target.elts)
+            if not names:
+                self.report(target, "unpacking into something other than names",
+                            "unpack into names: a, b = ...")
+            elif not (display or isinstance(value, ast.Call)):
+                self.report(target, "tuple unpacking of a value that is neither a tuple "
+                            "display nor a call", "write 'a, b = x, y' or 'a, b = f(x)'")
         else:
             self.report(target, "assignment target", "assign to a plain name")
 

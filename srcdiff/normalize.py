@@ -543,6 +543,19 @@ class _Normalizer:
                 and value.id in self.arguments:
             self.arguments.add(target)  # another name for the caller's array
 
+    def unpack_call(self, target: ast.Tuple, node: ast.Call) -> None:
+        """``a, b = f(x)``: the call's tuple in a temporary, then one item per name."""
+        value, op, base = self.operation(node)
+        whole = self.temporary(value, op, base)
+        size = len(target.elts)
+        for k, name in enumerate(target.elts):
+            assert isinstance(name, ast.Name)
+            item = ast.Subscript(whole, ast.Constant(k), ast.Load())
+            self.emit(self.bind_name(name.id), item,
+                      Operation("item", "tuple item", None,
+                                {"tuple": whole, "index": ast.Constant(k),
+                                 "size": ast.Constant(size)}), name.id)
+
     def bind_atom(self, user_name: str, atom: ast.expr) -> None:
         """``user_name = atom`` for an atom already normalized (its names are final)."""
         target = self.bind_name(user_name)
@@ -596,6 +609,9 @@ class _Normalizer:
             self.opaque(stmt)
         elif isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Subscript):
             self.set_item(stmt.targets[0], stmt.value)
+        elif isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Tuple) \
+                and isinstance(stmt.value, ast.Call):
+            self.unpack_call(stmt.targets[0], stmt.value)
         elif isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Tuple):
             # a, b = x, y: every value first, then every name (a swap stays a swap)
             target, value = stmt.targets[0], stmt.value
@@ -645,6 +661,13 @@ class _Normalizer:
         variable); a single return at the end keeps a plain name as the result."""
         assert stmt.value is not None
         self.result_origin = self.origin
+        if isinstance(stmt.value, ast.Tuple):  # several outputs: one tuple value
+            atoms = [self.atom(e) for e in stmt.value.elts]
+            target = self.bind_name(RESULT)
+            self.emit(target, ast.Tuple(atoms, ast.Load()),
+                      Operation("pack", "tuple", None,
+                                {f"item{k}": a for k, a in enumerate(atoms)}), RESULT)
+            return
         if self.depth == 0 and _is_atom_expr(stmt.value, self.locals):
             value = self.atom(stmt.value)
             if isinstance(value, ast.Name):

@@ -119,6 +119,7 @@ class _Reverse:
         self.primal: dict[str, str] = {}
         self.stacks: dict[int, str] = {}
         self.callees: dict[tuple[int, tuple[str, ...]], Callee] = {}
+        self.tuple_names: set[str] = set()
         self.pending: list[ast.stmt] = []
         self.last_origin: Origin | None = None
         self.defined: set[str] = set()
@@ -159,6 +160,21 @@ class _Reverse:
         dy = _name(self.adjoint(stmt.target))
         if op.kind == "call":
             return self.call_contributions(stmt, dy)
+        if op.kind == "pack":  # t = (a, b): each item's adjoint is its part of dt
+            for param, atom in op.args.items():
+                if isinstance(atom, ast.Name) and atom.id in active:
+                    part = ast.Call(self.runtime("cotangent_part"),
+                                    [dy, ast.Constant(int(param[4:])), atom], [])
+                    out.append((atom.id, part))
+            return out
+        if op.kind == "item":  # a = t[k]: dt gets da in slot k
+            whole = op.args["tuple"]
+            if isinstance(whole, ast.Name) and whole.id in active:
+                self.tuple_names.add(whole.id)
+                slot = ast.Call(self.runtime("tuple_slot"),
+                                [dy, op.args["index"], op.args["size"]], [])
+                out.append((whole.id, slot))
+            return out
         for param, atom in flowing_args(stmt).items():
             names = atom_names(atom) & active
             if not names:
@@ -227,7 +243,7 @@ class _Reverse:
         if len(params) == 1:
             return [(atoms[0].id, call)]  # type: ignore[attr-defined]
         name = getattr(op.callee, "__name__", "f")
-        temps = [self.namer.fresh(f"d{name}_{p}") for p in params]
+        temps = [self.namer.fresh(f"d{p}_from_{name}") for p in params]
         unpack = ast.Assign([ast.Tuple([ast.Name(t, ast.Store()) for t in temps], ast.Store())],
                             call)
         self.pending.append(unpack)
@@ -247,7 +263,10 @@ class _Reverse:
     def accumulate(self, name: str, value: ast.expr) -> ast.stmt:
         target = self.adjoint(name)
         if target in self.defined:
-            value = ast.BinOp(_name(target), ast.Add(), value)
+            if name in self.tuple_names:  # a tuple's adjoint adds item by item
+                value = ast.Call(self.runtime("tuple_add"), [_name(target), value], [])
+            else:
+                value = ast.BinOp(_name(target), ast.Add(), value)
         self.defined.add(target)
         stmt = _assign(target, value)
         stmt.srcdiff_adjoint = True  # type: ignore[attr-defined]

@@ -32,6 +32,10 @@ def unbroadcast(g, like):
 
 def scalar_seed(y):
     """The adjoint that starts the backward sweep of ``grad``: one, shaped like the scalar ``y``."""
+    if isinstance(y, tuple):
+        raise NonScalarOutputError(
+            f"grad needs a function with a scalar output, but it returned a tuple of "
+            f"{len(y)}; use srcdiff.vjp(f) with a tuple of output cotangents")
     if np.size(y) != 1:
         raise NonScalarOutputError(
             f"grad needs a function with a scalar output, but it returned shape {np.shape(y)}; "
@@ -206,6 +210,25 @@ def zero_slot(g, index):
     g = np.array(g, dtype=np.result_type(np.asarray(g).dtype, np.float32))
     g[index] = 0
     return g
+
+
+def cotangent_part(ct, k, like):
+    """Item ``k`` of the cotangent of a tuple output; zeros shaped like the item ``like``
+    when that item received none (``None``)."""
+    part = ct[k]
+    return np.zeros_like(like, dtype=np.result_type(np.asarray(like).dtype, np.float32)) \
+        if part is None else part
+
+
+def tuple_slot(g, k, size):
+    """The adjoint of a tuple of ``size`` items of which only item ``k`` (adjoint ``g``) is
+    used; the others are ``None`` (no contribution)."""
+    return tuple(g if i == k else None for i in range(size))
+
+
+def tuple_add(a, b):
+    """The sum of two adjoints of one tuple, item by item (``None`` adds nothing)."""
+    return tuple(y if x is None else x if y is None else x + y for x, y in zip(a, b, strict=True))
 
 
 #: Every helper the emitted code may call (the emitter copies their source).

@@ -129,10 +129,6 @@ def tuple_unpacking(x):
     return a * b
 
 
-def return_tuple(x):
-    return x * 2.0, x
-
-
 def nested_def(x):
     def inner(t):
         return t * 2.0

@@ -27,6 +27,10 @@ def unbroadcast(g, like):
 
 def scalar_seed(y):
     """The adjoint that starts the backward sweep of ``grad``: one, shaped like the scalar ``y``."""
+    if isinstance(y, tuple):
+        raise NonScalarOutputError(
+            f"grad needs a function with a scalar output, but it returned a tuple of "
+            f"{len(y)}; use srcdiff.vjp(f) with a tuple of output cotangents")
     if np.size(y) != 1:
         raise NonScalarOutputError(
             f"grad needs a function with a scalar output, but it returned shape {np.shape(y)}; "
