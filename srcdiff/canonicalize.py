@@ -1,14 +1,34 @@
-"""Canonicalize pass: lower early returns so every function returns at the end of a path.
+"""Canonicalize pass: lower ``break``, ``continue`` and early returns to plain control flow.
 
-``if c: return a`` followed by more statements becomes ``if c: return a / else: <the rest>``,
-so a later pass sees returns only as the last statement of a branch, and the branch taken
-decides the result. Nodes are moved, never re-created, so every line number stays the user's.
-A return inside a loop is left alone (the fence reports it).
+The pass rewrites the user's ``ast.FunctionDef`` in place, before the fence, into constructs
+the later passes support. It runs two lowerings, in this order:
+
+1. **Loop exits** (:func:`srcdiff.loop_exits.lower_loop_exits`): ``break`` and
+   ``continue`` become flags and guards, a ``for`` loop that breaks a counted ``while``
+   loop (details in :mod:`srcdiff.loop_exits`).
+
+2. **Early returns** (:func:`lower_returns`). ``if c: return a`` followed by more statements
+   becomes ``if c: return a / else: <the rest>``, so a later pass sees returns only as the
+   last statement of a branch, and the branch taken decides the result. A return inside a
+   loop is left alone (the fence reports it).
+
+The loop exits are lowered first, so that the early-return lowering, which may copy
+statements into several branches, copies loops that are already lowered. User statements are
+moved, never re-created, so their line numbers stay the user's; the statements and
+expressions the pass creates get the position of the ``break``, ``continue`` or loop they
+stand for, so the comments of the emitted code point at those lines.
 """
 from __future__ import annotations
 
 import ast
 import copy
+
+from srcdiff.loop_exits import loaded_names, lower_loop_exits, stored_names
+from srcdiff.naming import Namer, names_in
+
+# ---------------------------------------------------------------------------------------------
+# Early returns.
+# ---------------------------------------------------------------------------------------------
 
 
 def always_returns(body: list[ast.stmt]) -> bool:
@@ -55,6 +75,9 @@ def lower_returns(body: list[ast.stmt]) -> list[ast.stmt]:
 
 
 def canonicalize(func: ast.FunctionDef) -> ast.FunctionDef:
-    """Lower early returns of ``func`` in place (see the module docstring) and return it."""
+    """Lower the loop exits, then the early returns, of ``func`` in place (see the module
+    docstring) and return it. The names the pass introduces avoid every name of ``func``."""
+    namer = Namer(names_in(func))
+    func.body = lower_loop_exits(func.body, namer, stored_names(func), loaded_names(func))
     func.body = lower_returns(func.body)
     return func
