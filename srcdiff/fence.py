@@ -54,12 +54,18 @@ EXPRESSIONS: dict[type, tuple[str, str]] = {
     ast.NamedExpr: ("assignment expression ':='", "assign with a separate statement"),
     ast.BoolOp: ("boolean operator 'and'/'or'", "use np.logical_and / np.logical_or"),
     ast.Starred: ("starred expression '*x'", "pass arguments explicitly"),
-    ast.List: ("list display", "lists arrive in a later release; pass a tuple literal for "
-               "shapes and axes"),
     ast.Dict: ("dict display", "dicts cannot be differentiated"),
     ast.Set: ("set display", "sets cannot be differentiated"),
     ast.JoinedStr: ("f-string", "strings cannot be differentiated"),
 }
+
+
+def is_append(stmt: ast.stmt) -> bool:
+    """``name.append(value)``: the one method call kept as a statement (lists)."""
+    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "append"
+            and isinstance(stmt.value.func.value, ast.Name) and len(stmt.value.args) == 1
+            and not stmt.value.keywords)
 
 
 class _Fence(ast.NodeVisitor):
@@ -134,6 +140,8 @@ class _Fence(ast.NodeVisitor):
                 self.visit(stmt.value)
         elif isinstance(stmt, ast.Expr):
             if isinstance(stmt.value, (ast.Yield, ast.YieldFrom, ast.Await)):
+                self.visit(stmt.value)
+            elif is_append(stmt):
                 self.visit(stmt.value)
             elif not (isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)):
                 self.report(stmt, "expression statement (its value is discarded)",

@@ -22,6 +22,7 @@ import types
 from typing import Any
 
 from srcdiff.errors import Problem, UnsupportedSyntaxError
+from srcdiff.fence import is_append
 from srcdiff.ir import Assign, If, Loop, NormalFunction, Operation, Return, Stmt
 from srcdiff.naming import Namer, names_in
 from srcdiff.origin import Origin
@@ -335,6 +336,10 @@ class _Normalizer:
             return ast.Constant(node.value)
         if isinstance(node, ast.Tuple):
             return ast.Tuple([self.atom(e) for e in node.elts], ast.Load())
+        if isinstance(node, ast.List):  # a list value: a temporary, built item by item
+            atoms = [self.atom(e) for e in node.elts]
+            return self.temporary(ast.List(atoms, ast.Load()), Operation(
+                "pack", "list", None, {f"item{k}": a for k, a in enumerate(atoms)}), "items")
         if (isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd))
                 and isinstance(node.operand, ast.Constant)
                 and isinstance(node.operand.value, (int, float))
@@ -440,6 +445,10 @@ class _Normalizer:
                 _part(receiver), "slice" if sliced else "item", fallback="item"))
             op = self.rule_op(node, operator.getitem, "indexing x[...]", [receiver, index], {})
             return ast.Subscript(receiver, index, ast.Load()), op, name
+        if isinstance(node, ast.List):
+            atoms = [self.atom(e) for e in node.elts]
+            return ast.List(atoms, ast.Load()), Operation(
+                "pack", "list", None, {f"item{k}": a for k, a in enumerate(atoms)}), "items"
         if isinstance(node, (ast.Name, ast.Constant, ast.Tuple, ast.Attribute)):
             value = self.atom(node)
             return value, Operation("copy", "assignment", None, {"x": value}), "copy"
@@ -556,6 +565,26 @@ class _Normalizer:
                                 {"tuple": whole, "index": ast.Constant(k),
                                  "size": ast.Constant(size)}), name.id)
 
+    def append(self, stmt: ast.Expr) -> None:
+        """``items.append(value)`` on a local list, in place (the list keeps its name)."""
+        call = stmt.value
+        assert isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+        holder = call.func.value
+        assert isinstance(holder, ast.Name)
+        if holder.id not in self.locals or holder.id not in self.current:
+            self.problem(stmt, f"append to {holder.id!r}, which is not a local list",
+                         f"build a local list: {holder.id} = []")
+            return
+        name = self.current[holder.id]
+        if name in self.arguments:
+            self.problem(stmt, f"append to the argument {holder.id!r} would change the "
+                         "caller's list", f"copy it first: {holder.id} = list({holder.id})")
+            return
+        value = self.atom(call.args[0])
+        self.emit(name, value, Operation("append", "append to a list", None,
+                                         {"items": ast.Name(name, ast.Load()), "value": value},
+                                         origin=self.source.origin(stmt)), holder.id)
+
     def bind_atom(self, user_name: str, atom: ast.expr) -> None:
         """``user_name = atom`` for an atom already normalized (its names are final)."""
         target = self.bind_name(user_name)
@@ -640,6 +669,8 @@ class _Normalizer:
         elif isinstance(stmt, ast.AnnAssign):
             assert isinstance(stmt.target, ast.Name) and stmt.value is not None
             self.assign(stmt.target.id, stmt.value)
+        elif isinstance(stmt, ast.Expr) and is_append(stmt):
+            self.append(stmt)
         elif isinstance(stmt, ast.If):
             self.if_statement(stmt)
         elif isinstance(stmt, ast.For):

@@ -237,7 +237,10 @@ def propagate_adjoint_copies(body: list[ast.stmt], params: set[str]) -> list[ast
         target, source = stmt.targets[0].id, stmt.value.id  # type: ignore[attr-defined]
         before = {n.id for s in body[:index] for n in ast.walk(s) if isinstance(n, ast.Name)}
         after = {n.id for s in body[index + 1:] for n in ast.walk(s) if isinstance(n, ast.Name)}
-        if source in params or target in before or source in after:
+        in_loop = any(isinstance(s, (ast.For, ast.While)) and source in {
+            n.id for n in ast.walk(s) if isinstance(n, ast.Name)} for s in body[:index])
+        if source in params or target in before or source in after or in_loop:
+            # (a loop's adjoint keeps its own name: 'dh_2 = dx' in a loop would mislead)
             index += 1
             continue
         for earlier in body[:index]:

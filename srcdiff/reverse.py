@@ -263,8 +263,8 @@ class _Reverse:
     def accumulate(self, name: str, value: ast.expr) -> ast.stmt:
         target = self.adjoint(name)
         if target in self.defined:
-            if name in self.tuple_names:  # a tuple's adjoint adds item by item
-                value = ast.Call(self.runtime("tuple_add"), [_name(target), value], [])
+            if name in self.tuple_names:  # a tuple's (list's) adjoint adds item by item
+                value = ast.Call(self.runtime("add_items"), [_name(target), value], [])
             else:
                 value = ast.BinOp(_name(target), ast.Add(), value)
         self.defined.add(target)
@@ -286,6 +286,10 @@ class _Reverse:
                 continue
             if stmt.op.kind == "setitem":
                 code += self.forward_setitem(stmt)
+                continue
+            if stmt.op.kind == "append":
+                append = ast.Attribute(_name(stmt.target), "append", ast.Load())
+                code.append(ast.Expr(ast.Call(append, [stmt.op.args["value"]], [])))
                 continue
             pure = stmt.op.rule is not None or not isinstance(stmt.value, ast.Call)
             code.append(_assign(stmt.target, stmt.value, pure))
@@ -321,6 +325,22 @@ class _Reverse:
                                _name(op.saved)))
         return code
 
+    def backward_append(self, stmt: Assign) -> list[ast.stmt]:
+        """The appended value's adjoint is the last item of the list's adjoint (taken off it);
+        the list loses the item again, as it was before the append."""
+        value = stmt.op.args["value"]
+        code: list[ast.stmt] = []
+        adjoint = self.adjoint(stmt.target)
+        if stmt.target in self.act.active and adjoint in self.defined:
+            popped = ast.Call(self.runtime("pop_adjoint"), [_name(adjoint), value], [])
+            if isinstance(value, ast.Name) and value.id in self.act.active:
+                code.append(self.accumulate(value.id, popped))
+            else:
+                code.append(ast.Expr(popped))
+        pop = ast.Attribute(_name(stmt.target), "pop", ast.Load())
+        code.append(ast.Expr(ast.Call(pop, [], [])))
+        return code
+
     def accumulate_assign(self, adjoint: str, value: ast.expr) -> ast.stmt:
         """``adjoint = value`` (a replacement, not a contribution)."""
         stmt = _assign(adjoint, value)
@@ -339,11 +359,12 @@ class _Reverse:
                 code += self.backward_loop(stmt)
                 self.last_origin = None
                 continue
-            if stmt.op.kind == "setitem":  # restores the array even when inactive
+            if stmt.op.kind in ("setitem", "append"):  # restores the value even when inactive
                 if stmt.origin != self.last_origin:
                     code.append(comment(stmt.origin.comment()))
                     self.last_origin = stmt.origin
-                code += self.backward_setitem(stmt)
+                code += (self.backward_setitem(stmt) if stmt.op.kind == "setitem"
+                         else self.backward_append(stmt))
                 continue
             if stmt.target not in self.act.active:
                 continue
@@ -431,7 +452,8 @@ class _Reverse:
         writes = any(a.op.kind == "setitem" for a in assignments(loop.body))
         if not (contributed or carried or writes):
             return []
-        stack = self.namer.fresh(f"{loop.target or 'while'}_stack")
+        label = loop.target if loop.target and not loop.target.startswith("_") else loop.kind
+        stack = self.namer.fresh(f"{label}_stack")
         self.stacks[id(loop)] = stack
         pre: list[ast.stmt] = []
         for name in sorted((contributed - inside) | carried):
@@ -451,13 +473,22 @@ class _Reverse:
         return pre + [comment(loop.origin.comment()), ast.While(_name(stack), body, [])]
 
     def zeros_like(self, name: str) -> ast.expr:
-        """``np.zeros_like(name)``: the adjoint of a value no path contributed to."""
+        """``np.zeros_like(name)``: the adjoint of a value no path contributed to (a list or
+        tuple's is ``zero_items(name)``)."""
+        if name in self.tuple_names:
+            return ast.Call(self.runtime("zero_items"), [_name(name)], [])
         return ast.Call(ast.Attribute(self.runtime("np"), "zeros_like", ast.Load()),
                         [_name(name)], [])
 
     # ------------------------------------------------------------------------------------
     def build(self) -> Derivative:
         fn, request = self.fn, self.request
+        for stmt in assignments(fn.body):  # values whose adjoint is a list or tuple
+            if stmt.op.kind == "append" or (stmt.op.kind == "pack"
+                                            and isinstance(stmt.value, ast.List)):
+                self.tuple_names.add(stmt.target)
+            elif stmt.op.kind == "item":
+                self.tuple_names |= atom_names(stmt.op.args["tuple"])
         out = fn.result.value
         out_name = out.id if isinstance(out, ast.Name) and out.id not in fn.globals else None
         backward: list[ast.stmt] = []

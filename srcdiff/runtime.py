@@ -197,8 +197,13 @@ def index_adjoint(g, like, index):
     """Adjoint of ``y = like[index]``: ``g`` added into zeros shaped like ``like``.
 
     Works for every NumPy index (integers, slices, ``...``, ``None``, integer arrays, boolean
-    masks); an element selected several times receives the sum of its adjoints.
+    masks); an element selected several times receives the sum of its adjoints. An item of a
+    list or tuple gives a list (tuple) adjoint with ``g`` in that slot and ``None`` elsewhere.
     """
+    if isinstance(like, (list, tuple)):  # an item of a list: a list adjoint with one slot
+        items = [None] * len(like)
+        items[index] = g
+        return type(like)(items)
     out = np.zeros(np.shape(like), dtype=np.result_type(np.asarray(g).dtype, np.float32))
     np.add.at(out, index, g)
     return out
@@ -226,9 +231,40 @@ def tuple_slot(g, k, size):
     return tuple(g if i == k else None for i in range(size))
 
 
-def tuple_add(a, b):
-    """The sum of two adjoints of one tuple, item by item (``None`` adds nothing)."""
-    return tuple(y if x is None else x if y is None else x + y for x, y in zip(a, b, strict=True))
+def add_items(a, b):
+    """The sum of two adjoints of one tuple or list, item by item (``None`` adds nothing)."""
+    return type(a)(y if x is None else x if y is None else x + y
+                   for x, y in zip(a, b, strict=True))
+
+
+def zero_items(like):
+    """The adjoint of a tuple or list that received nothing: ``None`` for every item."""
+    return type(like)(None for _ in like)
+
+
+def pop_adjoint(g, like):
+    """The adjoint of the item ``items.append(like)`` added: taken off the end of the list's
+    adjoint ``g`` (zeros when that item received none)."""
+    part = g.pop()
+    if part is None:
+        return np.zeros_like(like, dtype=np.result_type(np.asarray(like).dtype, np.float32))
+    return part
+
+
+def unstack(g, like, axis=0):
+    """Adjoint of ``np.stack(like, axis)`` or ``np.array(like)``: the slice of ``g`` for each
+    item of the list ``like``, shaped like that item (``g`` itself for an array)."""
+    if isinstance(like, np.ndarray):  # stacked along `axis`: its rows moved there
+        return np.reshape(np.moveaxis(g, axis, 0), like.shape)
+    return [np.reshape(np.take(g, k, axis=axis), np.shape(item)) for k, item in enumerate(like)]
+
+
+def spread(g, like):
+    """Adjoint of the builtin ``sum(like)``: every item gets ``g`` (summed back to its shape);
+    for an array, summed along its first axis, ``g`` repeated along it."""
+    if isinstance(like, np.ndarray):
+        return np.broadcast_to(g, like.shape).copy()
+    return [unbroadcast(g, item) for item in like]
 
 
 #: Every helper the emitted code may call (the emitter copies their source).

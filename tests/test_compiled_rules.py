@@ -308,6 +308,9 @@ for _shape in [(4,), (5, 2)]:
     case(f"index-ellipsis-{_s}", "x", (arr(*_shape),), "x[..., 0] * 3.0")
 case("index-2d", "x", (arr(3, 4),), "x[1, -1] * x[:, 1:] + x[2, ::-2][0]")
 case("copy", "x", (arr(3, 4),), "np.copy(x) * x")
+case("stack-list", "x, y", (arr(3), arr(3)), "np.stack([x, y * 2.0], axis=1)", wrt=(0, 1))
+case("array-of-scalars", "x", (arr(3),), "np.array([x[0], x[1] * x[2], 2.0])")
+case("sum-of-list", "x, y", (arr(2, 3), arr(3)), "sum([x, y, x * y])", wrt=(0, 1))
 case("index-mask-sum", "x", (arr(3, 4),), "np.sum(x[x > 0] ** 2)", ct=False)
 case("index-by-parameter-value", "x", (arr(6),), "x[x.shape[0] - 2] * x[1:x.shape[0]:2]")
 

@@ -152,6 +152,12 @@ for _shape, _index in [((4,), 1), ((4,), -1), ((4,), slice(1, 3)), ((5,), slice(
                        ((5,), [0, 0, 2]), ((3,), np.array([True, False, True])),
                        ((2, 3), np.array([[True, False, True], [False, True, True]]))]:
     case(operator.getitem, Arr(_shape), _index)
+case(np.stack, Arr((3, 2)))
+case(np.stack, Arr((3, 2)), 1)
+case(np.stack, Arr((3, 2, 4)), -1)
+case(np.array, Arr((2, 3)))
+case(sum, Arr((3, 2)))
+case(sum, Arr((3, 2)), Arr((2,)))
 case(np.copy, Arr((2, 3)))
 case(np.copy, Arr(()))
 case(np.transpose, Arr(()))

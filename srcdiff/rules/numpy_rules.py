@@ -247,6 +247,15 @@ defrule(operator.getitem, "a, index", name="indexing x[...]",
         vjp={"a": "index_adjoint(dy, a, np.s_[index])", "index": None},
         jvp={"a": "da[index]", "index": None})
 
+# Building arrays from lists: the adjoint of the list is the list of slices.
+defrule(np.stack, "arrays, axis=0", vjp={"arrays": "unstack(dy, arrays, axis)", "axis": None},
+        jvp={"arrays": "np.stack(darrays, axis)", "axis": None})
+defrule(np.array, "object, dtype=None", vjp={"object": "unstack(dy, object)", "dtype": None},
+        jvp={"object": "np.array(dobject)", "dtype": None})
+defrule(sum, "iterable, start=0", vjp={"iterable": "spread(dy, iterable)",
+                                       "start": "unbroadcast(dy, start)"},
+        jvp={"iterable": "sum(diterable)", "start": "dstart"})
+
 # A fresh copy carries its argument's derivative unchanged.
 defrule(np.copy, "a, order='K', subok=False", vjp={"a": "dy", "order": None, "subok": None},
         jvp={"a": "da", "order": None, "subok": None})

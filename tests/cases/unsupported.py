@@ -172,5 +172,5 @@ def syntax_and_rules(x):
     except ValueError:
         pass
     y = np.cbrt(x) + np.exp(x) * steps
-    pair = [y, x]  # noqa: F841
+    pair = {"y": y}  # noqa: F841
     return np.sum(np.arctan2(y, x)) + np.sum(y)
