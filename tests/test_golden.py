@@ -173,6 +173,8 @@ def _arguments(name, rng):
         return (normal((4, 3)), normal((2, 4)), normal(3))
     if name == "subscript_assignment":
         return (normal(5),)
+    if name == "while_loop_with_break":
+        return (2.0 + abs(float(normal())), 1e-10)
     raise AssertionError(f"no arguments for {name}")
 
 

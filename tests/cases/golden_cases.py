@@ -91,6 +91,18 @@ def running_state(x):
     return state[1]
 
 
+def cube_root(a, tol):
+    x = a
+    steps = 0
+    while steps < 100:
+        step = (x * x * x - a) / (3.0 * x * x)
+        x = x - step
+        steps += 1
+        if abs(step) < tol:
+            break
+    return x
+
+
 #: (case name, function, kind, wrt)
 CASES = [
     ("seeds_mean", seeds_mean, "grad", 0),
@@ -105,4 +117,5 @@ CASES = [
     ("newton_while_loop", newton_sqrt, "grad", 0),
     ("helper_calls", two_dense_layers, "grad", (0, 1)),
     ("subscript_assignment", running_state, "grad", 0),
+    ("while_loop_with_break", cube_root, "grad", 0),
 ]
