@@ -9,12 +9,14 @@ the result per (function, wrt, kind). The built code is a real module file, so t
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import inspect
 import linecache
 import os
 import tempfile
 import threading
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -92,16 +94,30 @@ def _cache_dir() -> str:
     return path
 
 
+def _live_local(function: parse.LocalFunction, globals_: dict[str, Any]) -> Any:
+    """The lifted nested function as a Python function reading the enclosing module's
+    globals (compiled from the user's own nodes, so tracebacks show the user's lines)."""
+    node = function.source.node
+    module = ast.fix_missing_locations(ast.Module([node], []))
+    code = compile(module, function.source.filename, "exec")
+    inner = next(c for c in code.co_consts if isinstance(c, types.CodeType)
+                 and c.co_name == node.name)
+    defaults = tuple(ast.literal_eval(d) for d in node.args.defaults)
+    live = types.FunctionType(inner, globals_, node.name, defaults or None)
+    return live
+
+
 def _load(derivative: reverse.Derivative, source: parse.Source,
-          callers: tuple[Any, ...]) -> Built:
+          callers: tuple[Any, ...], globals_: dict[str, Any]) -> Built:
     """Execute the derivative's module text in a fresh namespace and return the function.
 
     The derivative functions of the user functions it calls are built (once, cached) and
-    bound in that namespace under the names the code calls them by.
+    bound in that namespace under the names the code calls them by; nested defs the code
+    calls are bound as their lifted versions.
     """
     node = derivative.node
     callees = [(c.alias, _built(c.func, "vjp", c.wrt if len(c.wrt) > 1 else c.wrt[0], callers,
-                                c.alias))
+                                c.alias, globals_))
                for c in derivative.callees]
     function_text = emit_pass.render(node)
     helpers, modules = emit_pass.helper_block(derivative.runtime_names,
@@ -121,6 +137,9 @@ def _load(derivative: reverse.Derivative, source: parse.Source,
     namespace["__file__"] = filename
     for alias, callee in callees:
         namespace[alias] = callee.func
+    for function in derivative.local_functions:
+        assert isinstance(function, parse.LocalFunction)
+        namespace[function.source.node.name] = _live_local(function, globals_)
     user_globals = sorted(emit_pass.free_names(node) - set(namespace)
                           - set(derivative.runtime_names.values()))
     getters = {name: source.namespace.getters[name] for name in user_globals
@@ -151,17 +170,27 @@ _LOCK = threading.RLock()
 
 
 def _built(func: Any, kind: str, wrt: Wrt, callers: tuple[Any, ...] = (),
-           name: str | None = None) -> Built:
-    params = [p.name for p in _parameters(func)]
+           name: str | None = None, globals_: dict[str, Any] | None = None) -> Built:
+    local = isinstance(func, parse.LocalFunction)
+    params = ([a.arg for a in func.source.node.args.posonlyargs + func.source.node.args.args
+               + func.source.node.args.kwonlyargs] if local
+              else [p.name for p in _parameters(func)])
     names, as_tuple = resolve_wrt(func, params, wrt)
     key = (func, getattr(func, "__code__", None), kind, names, as_tuple, name)
     with _LOCK:
         built = _CACHE.get(key)
         if built is None:
-            source = parse.parse_function(func)
+            if local:  # a nested def: its lifted syntax tree, in its enclosing globals
+                source = parse.Source(copy.deepcopy(func.source.node), func.source.filename,
+                                      func.source.lines, func.source.namespace,
+                                      func.source.module_constants)
+                assert globals_ is not None
+            else:
+                source = parse.parse_function(func)
+                globals_ = inspect.unwrap(func).__globals__
             chain = (*callers, func)
             request = reverse.Request(kind, names, as_tuple, callers=chain, name=name)
-            built = _load(build_from_source(source, request), source, chain)
+            built = _load(build_from_source(source, request), source, chain, globals_)
             _CACHE[key] = built
     return built
 

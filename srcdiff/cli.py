@@ -22,7 +22,7 @@ import numpy as np
 from srcdiff import emitter as emit_pass
 from srcdiff.api import build_from_source, check_grad, resolve_wrt
 from srcdiff.errors import SrcdiffError
-from srcdiff.parse import FileFunction, Source, Unresolved, parse_file
+from srcdiff.parse import FileFunction, LocalFunction, Source, Unresolved, parse_file
 from srcdiff.reverse import Derivative, Request
 
 
@@ -80,14 +80,18 @@ def _check_globals_resolved(source: Source, derivative: Derivative) -> None:
 
 def _build_with_callees(source: Source, request: Request,
                         functions: list[tuple[ast.FunctionDef, dict[str, str]]],
-                        called: set[str]) -> None:
+                        called: set[str], lifted: dict[str, ast.FunctionDef]) -> None:
     """Build ``source``'s derivative and, once each, the derivatives of the file's functions
-    it calls (``called`` collects their names: the module needs their own code too)."""
+    it calls (``called`` collects their names: the module needs their own code too, and
+    ``lifted`` the nested defs lifted out of them)."""
     fresh = Source(copy.deepcopy(source.node), source.filename, source.lines, source.namespace,
                    source.module_constants)
     derivative = build_from_source(fresh, request)
     _check_globals_resolved(fresh, derivative)
     functions.append((derivative.node, derivative.runtime_names))
+    for local in derivative.local_functions:  # lifted nested defs the code calls
+        assert isinstance(local, LocalFunction)
+        lifted.setdefault(local.source.node.name, local.source.node)
     for callee in derivative.callees:
         function = callee.func
         if not isinstance(function, FileFunction):  # pragma: no cover - files only hold these
@@ -97,7 +101,7 @@ def _build_with_callees(source: Source, request: Request,
             continue
         _build_with_callees(function.source, Request(
             "vjp", callee.wrt, len(callee.wrt) > 1, callers=(*request.callers, function),
-            name=callee.alias), functions, called)
+            name=callee.alias), functions, called, lifted)
 
 
 def _source_text(source: Source) -> str:
@@ -117,6 +121,7 @@ def cmd_emit(args: argparse.Namespace) -> int:
     wrt = _parse_wrt(args.wrt)
     functions: list[tuple[ast.FunctionDef, dict[str, str]]] = []
     called: set[str] = set()
+    lifted: dict[str, ast.FunctionDef] = {}
     try:
         for name in list(names):
             source = sources[name]
@@ -134,16 +139,17 @@ def cmd_emit(args: argparse.Namespace) -> int:
                 continue
             myself = source.namespace.lookup(name)
             _build_with_callees(source, Request("grad", wrt_names, as_tuple, defaults=True,
-                                                callers=(myself,)), functions, called)
+                                                callers=(myself,)), functions, called, lifted)
         if not names:
             return _fail(f"no function of {args.file} has the parameters --wrt names")
         first = sources[names[0]]
         command = "srcdiff " + " ".join(shlex.quote(a) for a in args.argv)
-        originals = [sources[n] for n in sources if n in called]
+        originals = [(s.node, _source_text(s)) for n, s in sources.items() if n in called]
+        originals += [(node, ast.unparse(node)) for node in lifted.values()]
         text = emit_pass.standalone_module(functions, first.namespace.imports,
                                            first.module_constants,
                                            os.path.basename(args.file), command,
-                                           originals=[(s.node, _source_text(s)) for s in originals])
+                                           originals=originals)
     except SrcdiffError as exc:
         print(str(exc), file=sys.stderr)
         return 1

@@ -29,8 +29,6 @@ STATEMENTS: dict[type, tuple[str, str]] = {
     ast.Delete: ("'del' statement", "remove the 'del'; names go out of scope on return"),
     ast.Import: ("import inside the function", "import at module level"),
     ast.ImportFrom: ("import inside the function", "import at module level"),
-    ast.FunctionDef: ("nested function definition", "define helpers at module level; "
-                      "calls to user functions arrive in a later release"),
     ast.AsyncFunctionDef: ("nested 'async def'", "asynchronous code cannot be differentiated"),
     ast.ClassDef: ("class definition inside the function", "define classes at module level"),
     ast.Break: ("'break' statement", LATER + "; use a 'while' loop with the condition"),
@@ -108,6 +106,17 @@ class _Fence(ast.NodeVisitor):
                 return
             construct, hint = STATEMENTS[kind]
             self.report(stmt, construct, hint)
+            return
+        if isinstance(stmt, ast.FunctionDef):
+            # A nested def is lifted out and differentiated on its own (its body is checked
+            # then); here only what lifting cannot carry is refused.
+            if stmt.decorator_list:
+                self.report(stmt.decorator_list[0], "decorated nested function",
+                            "define it at module level")
+            for inner in ast.walk(stmt):
+                if isinstance(inner, (ast.Nonlocal, ast.Global)):
+                    self.report(inner, f"'{type(inner).__name__.lower()}' statement",
+                                "return the value instead of writing the enclosing variable")
             return
         if isinstance(stmt, ast.If):
             self.visit_test(stmt.test)

@@ -134,6 +134,7 @@ class NormalFunction:
     source: Source
     names: set[str]
     globals: set[str]
+    local_functions: list[object] = field(default_factory=list)
 
 
 def atom_names(atom: ast.expr) -> set[str]:

@@ -16,6 +16,7 @@ that carries no derivative.
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 import operator
 import types
@@ -26,7 +27,7 @@ from srcdiff.fence import is_append
 from srcdiff.ir import Assign, If, Loop, NormalFunction, Operation, Return, Stmt
 from srcdiff.naming import Namer, names_in
 from srcdiff.origin import Origin
-from srcdiff.parse import Source
+from srcdiff.parse import LocalFunction, Source
 from srcdiff.rules import ATTRIBUTES, BINARY_OPERATORS, METHODS, NONDIFF_ATTRIBUTES, lookup
 from srcdiff.rules.registry import (
     OPERATOR_WORDS,
@@ -116,6 +117,8 @@ class _Normalizer:
         self.namer = Namer(self.user_names | self.runtime_reserved)
         self.current: dict[str, str] = {p: p for p in self.params}
         self.arguments: set[str] = set(self.params)  # names bound to the caller's objects
+        self.local_functions: dict[str, LocalFunction] = {}
+        self.all_local_functions: list[LocalFunction] = []
         self.bound: set[str] = set(self.params)
         self.block: list[Stmt] = []
         self.depth = 0  # how many branches deep the statement being normalized is
@@ -456,6 +459,25 @@ class _Normalizer:
                      "and NumPy calls")
         return ast.Constant(None), Operation("rule", "expression", _ZERO), "tmp"
 
+    def local_call(self, node: ast.Call,
+                   function: LocalFunction) -> tuple[ast.expr, Operation, str]:
+        """A call of a nested def: its lifted version, given the enclosing variables' values
+        now, as the closure would read them."""
+        args = [self.atom(a) for a in node.args]
+        kwargs = {k.arg: self.atom(k.value) for k in node.keywords if k.arg is not None}
+        for name in function.free:
+            if name not in self.current:
+                self.problem(node, f"{function.inner_name!r} reads {name!r} before it is "
+                             "assigned", f"assign {name} before calling {function.inner_name}")
+                return ast.Constant(None), Operation("rule", "call", _ZERO), "tmp"
+            kwargs[name] = ast.Name(self.current[name], ast.Load())
+        op = self.user_call(node, function, function.inner_name, args, kwargs)
+        lifted = function.source.node.name
+        value = ast.Call(ast.Name(lifted, ast.Load()), args,
+                         [ast.keyword(k, v) for k, v in kwargs.items()])
+        first = _part(args[0]) if args else None
+        return value, op, _compose(function.inner_name, first, fallback=function.inner_name)
+
     def user_call(self, node: ast.Call, callee: object, what: str, args: list[ast.expr],
                   kwargs: dict[str, ast.expr]) -> Operation:
         """A call of the user's own function: arguments bound to its parameters, as Python
@@ -485,6 +507,8 @@ class _Normalizer:
 
     def call(self, node: ast.Call) -> tuple[ast.expr, Operation, str]:
         func = node.func
+        if isinstance(func, ast.Name) and func.id in self.local_functions:
+            return self.local_call(node, self.local_functions[func.id])
         if _is_global_ref(func, self.locals):
             obj = self.source.namespace.resolve(func)
             root = func
@@ -564,6 +588,25 @@ class _Normalizer:
                       Operation("item", "tuple item", None,
                                 {"tuple": whole, "index": ast.Constant(k),
                                  "size": ast.Constant(size)}), name.id)
+
+    def nested_def(self, node: ast.FunctionDef) -> None:
+        """Lift a nested ``def`` out: the enclosing variables it reads become keyword-only
+        parameters (see :class:`~srcdiff.parse.LocalFunction`)."""
+        own = {a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs}
+        own |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                and isinstance(n.ctx, ast.Store)}
+        free = sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                       and isinstance(n.ctx, ast.Load) and n.id in self.locals} - own)
+        lifted = copy.deepcopy(node)
+        lifted.name = self.namer.fresh(f"{self.source.name}_{node.name}")
+        lifted.decorator_list = []
+        lifted.args.kwonlyargs = lifted.args.kwonlyargs + [ast.arg(v) for v in free]
+        lifted.args.kw_defaults = lifted.args.kw_defaults + [None] * len(free)
+        source = Source(lifted, self.source.filename, self.source.lines, self.source.namespace,
+                        self.source.module_constants)
+        function = LocalFunction(source, free, node.name)
+        self.local_functions[node.name] = function
+        self.all_local_functions.append(function)
 
     def append(self, stmt: ast.Expr) -> None:
         """``items.append(value)`` on a local list, in place (the list keeps its name)."""
@@ -671,6 +714,8 @@ class _Normalizer:
             self.assign(stmt.target.id, stmt.value)
         elif isinstance(stmt, ast.Expr) and is_append(stmt):
             self.append(stmt)
+        elif isinstance(stmt, ast.FunctionDef):
+            self.nested_def(stmt)
         elif isinstance(stmt, ast.If):
             self.if_statement(stmt)
         elif isinstance(stmt, ast.For):
@@ -722,7 +767,7 @@ class _Normalizer:
         result = Return(value, self.result_origin)
         return NormalFunction(func.name, self.params, func.args, self.block, result,
                               self.source, self.namer.taken - self.runtime_reserved,
-                              self.globals)
+                              self.globals, list(self.all_local_functions))
 
 
 _ZERO = Rule("non-differentiable", zero=True)

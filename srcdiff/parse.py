@@ -84,6 +84,17 @@ class FileFunction:
         return f"<function {self.source.name} of {self.source.filename}>"
 
 
+class LocalFunction(FileFunction):
+    """A ``def`` nested in a differentiated function, lifted out of it: the variables of the
+    enclosing function it reads (``free``) became keyword-only parameters, which every call
+    passes with their values at the time of the call, as a closure would read them."""
+
+    def __init__(self, source: Source, free: list[str], inner_name: str) -> None:
+        super().__init__(source)
+        self.free = free
+        self.inner_name = inner_name
+
+
 @dataclass
 class Source:
     """A function's syntax tree, with where it came from and how to resolve its globals."""

@@ -84,6 +84,7 @@ class Derivative:
     runtime_names: dict[str, str]
     user_globals: set[str]
     callees: list[Callee] = field(default_factory=list)
+    local_functions: list[object] = field(default_factory=list)
 
 
 def comment(text: str) -> ast.stmt:
@@ -532,7 +533,7 @@ class _Reverse:
             args=self.signature(seed_param), body=body, decorator_list=[], returns=None,
             type_comment=None, type_params=[])
         return Derivative(node, dict(self.runtime_names), set(fn.globals),
-                          list(self.callees.values()))
+                          list(self.callees.values()), list(fn.local_functions))
 
     def signature(self, seed_param: str | None) -> ast.arguments:
         fn = self.fn

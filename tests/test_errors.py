@@ -55,7 +55,7 @@ CASES = [
     Case("generator_expression", "(t * 2.0", "generator expression"),
     Case("global_write", "global COUNTER", "'global'"),
     # The outer function is differentiated: the nested def holding the 'nonlocal' is reported.
-    Case("nonlocal_outer", "def inner", "nested function definition"),
+    Case("nonlocal_outer", "nonlocal scale", "'nonlocal' statement"),
     # The inner function itself is differentiated: its 'nonlocal' statement is reported.
     Case("nonlocal_inner", "nonlocal scale", "'nonlocal'"),
     Case("star_args", "rest)", "'*rest' parameter"),
@@ -67,7 +67,7 @@ CASES = [
     Case("mod_operator", "x % 2.0", "operator %"),
     Case("writes_argument", "x[0]", "assignment into the argument 'x'"),
     Case("tuple_unpacking", "divmod(x, 2.0)", "no derivative rule for divmod"),
-    Case("nested_def", "def inner", "nested function definition"),
+    Case("decorated_nested_def", "staticmethod", "decorated nested function"),
     Case("module_lambda", "lambda x", "lambda"),
 ]
 

@@ -77,3 +77,24 @@ def branchy(x):
 
 def calls_branchy(x):
     return np.sum(branchy(x) * x)
+
+
+def with_nested_def(x, k):
+    scale = k * 2.0
+
+    def inner(z, shift=0.5):
+        return np.sin(z) * scale + z * x + shift
+
+    y = inner(x) + inner(x * x, shift=1.0)
+    scale = scale * 3.0  # a closure reads the value at the time of the call
+    return np.sum(inner(y) ** 2)
+
+
+def nested_def_in_loop(x, n):
+    def step(v):
+        return np.tanh(v) * x
+
+    h = x
+    for _ in range(n):
+        h = step(h) + h
+    return np.sum(h)

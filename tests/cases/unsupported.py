@@ -129,7 +129,8 @@ def tuple_unpacking(x):
     return a * b
 
 
-def nested_def(x):
+def decorated_nested_def(x):
+    @staticmethod
     def inner(t):
         return t * 2.0
 
