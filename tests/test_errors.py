@@ -69,6 +69,9 @@ CASES = [
     Case("tuple_unpacking", "divmod(x, 2.0)", "no derivative rule for divmod"),
     Case("decorated_nested_def", "staticmethod", "decorated nested function"),
     Case("module_lambda", "lambda x", "lambda"),
+    Case("attribute_write", "holder.flags", "assignment to an attribute"),
+    Case("list_method", "items.extend", "expression statement"),
+    Case("set_display", "{1.0, 2.0}", "set display"),
 ]
 
 X = np.array([1.0, 2.0, 3.0])

@@ -175,3 +175,20 @@ def syntax_and_rules(x):
     y = np.cbrt(x) + np.exp(x) * steps
     pair = {"y": y}  # noqa: F841
     return np.sum(np.arctan2(y, x)) + np.sum(y)
+
+
+def attribute_write(x):
+    holder = np.zeros(2)
+    holder.flags = x
+    return x
+
+
+def list_method(x):
+    items = [x]
+    items.extend([x * 2.0])
+    return np.sum(items[1])
+
+
+def set_display(x):
+    seen = {1.0, 2.0}
+    return x * len(seen)
