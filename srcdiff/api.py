@@ -83,7 +83,9 @@ def build_from_source(source: parse.Source, request: reverse.Request) -> reverse
     if problems:
         raise UnsupportedSyntaxError(problems, source.name)
     optimize.optimize(derivative.node, derivative.runtime_names)
-    saves.insert_saves(derivative.node)
+    if saves.uses_stacks(derivative.node):
+        derivative.runtime_names.setdefault("shape_only", "shape_only")
+    saves.insert_saves(derivative.node, derivative.runtime_names)
     return derivative
 
 

@@ -267,6 +267,13 @@ def spread(g, like):
     return [unbroadcast(g, item) for item in like]
 
 
+def shape_only(x):
+    """A stand-in for ``x`` with its shape and dtype and no data (a broadcast view of one
+    zero): what a loop saves of a value the backward sweep reads only for its shape."""
+    x = np.asarray(x)
+    return np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape)
+
+
 #: Every helper the emitted code may call (the emitter copies their source).
 HELPER_NAMES = frozenset(
     name for name, value in list(globals().items())

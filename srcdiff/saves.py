@@ -63,8 +63,11 @@ def _definitely_assigned(block: list[ast.stmt]) -> set[str]:
     return names
 
 
-def _push(stack: str, names: list[str], note: str) -> list[ast.stmt]:
-    values = [ast.Name(n, ast.Load()) for n in names]
+def _push(stack: str, names: list[str], note: str, shapes: set[str] = frozenset(),
+          shape_only: str = "shape_only") -> list[ast.stmt]:
+    values: list[ast.expr] = [
+        ast.Call(ast.Name(shape_only, ast.Load()), [ast.Name(n, ast.Load())], [])
+        if n in shapes else ast.Name(n, ast.Load()) for n in names]
     saved: ast.expr = (ast.Tuple(values, ast.Load()) if len(values) > 1
                        else values[0] if values else ast.Constant(None))
     append = ast.Attribute(ast.Name(stack, ast.Load()), "append", ast.Load())
@@ -110,8 +113,53 @@ def _save_branches(stack: str, block: list[ast.stmt], needed: set[str],
             _save_branches(stack, branch, needed - set(names), reverse)
 
 
-def insert_saves(func: ast.FunctionDef) -> None:
-    """Replace the push/pop markers of ``func`` by the saves each loop needs (in place)."""
+#: Helpers (and NumPy functions) that read an argument only for its shape and dtype: the
+#: argument's position.
+SHAPE_READERS = {"unbroadcast": 1, "repeat_to_shape": 1, "reduced_size": 0, "zero_gradient": 0}
+NUMPY_SHAPE_READERS = {"size": 0, "shape": 0, "zeros_like": 0, "ndim": 0}
+
+
+def _shape_only_names(nodes: list[ast.stmt], runtime_names: dict[str, str]) -> set[str]:
+    """Names every read of which, in ``nodes``, needs only the value's shape and dtype."""
+    aliases = {runtime_names.get(name, name): pos for name, pos in SHAPE_READERS.items()}
+    numpy = runtime_names.get("np", "np")
+    shape_reads: dict[str, int] = {}
+    for node in nodes:
+        for call in ast.walk(node):
+            if not isinstance(call, ast.Call):
+                continue
+            func = call.func
+            position = None
+            if isinstance(func, ast.Name) and func.id in aliases:
+                position = aliases[func.id]
+            elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                  and func.value.id == numpy and func.attr in NUMPY_SHAPE_READERS):
+                position = NUMPY_SHAPE_READERS[func.attr]
+            if position is not None and position < len(call.args) \
+                    and isinstance(call.args[position], ast.Name):
+                name = call.args[position].id
+                shape_reads[name] = shape_reads.get(name, 0) + 1
+    all_reads: dict[str, int] = {}
+    for node in nodes:
+        for name in ast.walk(node):
+            if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load):
+                all_reads[name.id] = all_reads.get(name.id, 0) + 1
+    return {name for name, count in shape_reads.items() if all_reads.get(name) == count}
+
+
+def uses_stacks(func: ast.FunctionDef) -> bool:
+    """Whether the derivative saves values per loop iteration."""
+    return any(_marker_stack(n, PUSH_MARKER) is not None for n in ast.walk(func)
+               if isinstance(n, ast.stmt))
+
+
+def insert_saves(func: ast.FunctionDef, runtime_names: dict[str, str] | None = None) -> None:
+    """Replace the push/pop markers of ``func`` by the saves each loop needs (in place).
+
+    A value the backward sweep reads only for its shape (to sum a broadcast adjoint back, or
+    to undo a reduction) is saved as ``shape_only(value)``, which holds no data.
+    """
+    runtime_names = runtime_names if runtime_names is not None else {}
     forward: dict[str, ast.For | ast.While] = {}
     backward: dict[str, ast.For | ast.While] = {}
     for loop in _loops(func.body):
@@ -136,9 +184,15 @@ def insert_saves(func: ast.FunctionDef) -> None:
                                                   if isinstance(n, ast.Name)}
         # Values assigned on every path are saved once, at the end of the iteration.
         top = [n for n in _stores_in_order(header + loop.body) if n in wanted and n in here]
+        shapes = _shape_only_names(reverse.body, runtime_names) - carried
         note = (f"saved for the backward sweep: {', '.join(top)}" if top
                 else "one entry per iteration: the backward sweep needs only their count")
-        loop.body[push_at:push_at + 1] = _push(stack, top, note)
+        if shapes & set(top):
+            kept = [n for n in top if n not in shapes]
+            note = (f"saved for the backward sweep: {', '.join(kept) or 'nothing'}, and the "
+                    f"shapes of {', '.join(n for n in top if n in shapes)}")
+        loop.body[push_at:push_at + 1] = _push(stack, top, note, shapes,
+                                                runtime_names.get("shape_only", "shape_only"))
         pop_at = next(i for i, s in enumerate(reverse.body)
                       if _marker_stack(s, POP_MARKER) == stack)
         reverse.body[pop_at] = _pop(stack, top)

@@ -7,8 +7,8 @@ def grad_rnn(W, U, xs, h):
         U_matmul_xs_t = U @ xs_t
         added = W_matmul_h + U_matmul_xs_t
         h_2 = np.tanh(added)
-        # saved for the backward sweep: W_matmul_h, xs_t, U_matmul_xs_t, h_2, h
-        t_stack.append((W_matmul_h, xs_t, U_matmul_xs_t, h_2, h))
+        # saved for the backward sweep: xs_t, h_2, h, and the shapes of W_matmul_h, U_matmul_xs_t
+        t_stack.append((shape_only(W_matmul_h), xs_t, shape_only(U_matmul_xs_t), h_2, h))
         h = h_2
     h_pow_2 = h ** 2
     result = np.sum(h_pow_2)

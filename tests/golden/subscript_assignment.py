@@ -15,8 +15,8 @@ def grad_running_state(x):
         added = state_1 + state_0_2_pow_2
         state_overwritten_2 = np.copy(state[1])
         state[1] = added
-        # saved for the backward sweep: t, product, x_t, product_plus_x_t, state_overwritten, state_1, state_0_2, state_0_2_pow_2, added, state_overwritten_2
-        t_stack.append((t, product, x_t, product_plus_x_t, state_overwritten, state_1, state_0_2, state_0_2_pow_2, added, state_overwritten_2))
+        # saved for the backward sweep: t, state_overwritten, state_0_2, state_overwritten_2, and the shapes of product, x_t, product_plus_x_t, state_1, state_0_2_pow_2, added
+        t_stack.append((t, shape_only(product), shape_only(x_t), shape_only(product_plus_x_t), state_overwritten, shape_only(state_1), state_0_2, shape_only(state_0_2_pow_2), shape_only(added), state_overwritten_2))
     result = state[1]
     # golden_cases.py:91: return state[1]
     dresult = scalar_seed(result)

@@ -18,8 +18,8 @@ def grad_cube_root(a, tol):
             stopped_3 = True
         else:
             stopped_3 = stopped
-        # saved for the backward sweep: x_times_x, product, product_minus_a, product_2, product_3, step, x
-        while_stack.append((x_times_x, product, product_minus_a, product_2, product_3, step, x))
+        # saved for the backward sweep: x_times_x, product_2, product_3, step, x, and the shapes of product, product_minus_a
+        while_stack.append((x_times_x, shape_only(product), shape_only(product_minus_a), product_2, product_3, step, x))
         steps = steps_2
         stopped = stopped_3
         x = x_2
