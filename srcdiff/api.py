@@ -23,7 +23,17 @@ from typing import Any
 
 import numpy as np
 
-from srcdiff import analyze, canonicalize, fence, normalize, optimize, parse, reverse, saves
+from srcdiff import (
+    analyze,
+    canonicalize,
+    fence,
+    forward,
+    normalize,
+    optimize,
+    parse,
+    reverse,
+    saves,
+)
 from srcdiff import emitter as emit_pass
 from srcdiff.errors import GradientCheckError, SrcdiffError, UnsupportedSyntaxError
 
@@ -77,7 +87,10 @@ def build_from_source(source: parse.Source, request: reverse.Request) -> reverse
     try:
         normal = normalize.normalize(source, rejected)
         activity = analyze.activity(normal, list(request.wrt))
-        derivative = reverse.reverse(normal, activity, request)
+        if request.kind == "jvp":
+            derivative = forward.forward(normal, activity, request)
+        else:
+            derivative = reverse.reverse(normal, activity, request)
     except UnsupportedSyntaxError as error:  # report the fence's findings in the same error
         raise UnsupportedSyntaxError(problems + error.problems, source.name) from None
     if problems:
@@ -118,7 +131,7 @@ def _load(derivative: reverse.Derivative, source: parse.Source,
     calls are bound as their lifted versions.
     """
     node = derivative.node
-    callees = [(c.alias, _built(c.func, "vjp", c.wrt if len(c.wrt) > 1 else c.wrt[0], callers,
+    callees = [(c.alias, _built(c.func, c.kind, c.wrt if len(c.wrt) > 1 else c.wrt[0], callers,
                                 c.alias, globals_))
                for c in derivative.callees]
     function_text = emit_pass.render(node)
@@ -232,10 +245,11 @@ def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
 
     def operator(*args: Any, **kwargs: Any) -> Any:
         ct = None
-        if kind == "vjp":
+        if kind in ("vjp", "jvp"):
             if not args:
-                raise TypeError(f"vjp of {func.__name__} needs the output cotangent as its "
-                                "last positional argument")
+                what = "output cotangent" if kind == "vjp" else "tangent"
+                raise TypeError(f"{kind} of {func.__name__} needs the {what} as its last "
+                                "positional argument")
             *args, ct = args  # type: ignore[assignment]
         built = _built(func, kind, wrt)
         bound = signature.bind(*args, **kwargs)
@@ -245,7 +259,7 @@ def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
         for name in names:
             _check_argument(func, name, bound.arguments[name])
         built.func.srcdiff_refresh()
-        if kind == "vjp":
+        if kind in ("vjp", "jvp"):
             values.append(ct)
         return built.func(*values)
 
@@ -279,15 +293,22 @@ def vjp(func: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
     return _make_operator(func, wrt, "vjp")
 
 
+def jvp(func: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
+    """``jvp(f)(*args, tangent)`` is ``(f(*args), directional derivative along tangent)``.
+
+    Forward mode: the tangent has the shape of the ``wrt`` argument (a tuple of them when
+    ``wrt`` is a tuple); one pass gives the derivative along one direction.
+    """
+    return _make_operator(func, wrt, "jvp")
+
+
 def emit(func: Callable[..., Any], wrt: Wrt = 0, mode: str = "reverse") -> str:
-    """The Python source of the derivative code that ``grad(func, wrt)`` runs."""
+    """The Python source of the derivative code that ``grad(func, wrt)`` (mode 'reverse')
+    or ``jvp(func, wrt)`` (mode 'forward') runs."""
     if mode not in ("reverse", "forward"):
         raise SrcdiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
-    if mode == "forward":
-        raise SrcdiffError("forward mode is not available yet in this version of srcdiff; "
-                           "use mode='reverse'")
     original = getattr(func, "__srcdiff_original__", func)
-    return _built(original, "grad", wrt).text
+    return _built(original, "grad" if mode == "reverse" else "jvp", wrt).text
 
 
 def _perturbable(value: Any) -> np.ndarray:
@@ -295,12 +316,17 @@ def _perturbable(value: Any) -> np.ndarray:
 
 
 def check_grad(func: Callable[..., Any], *args: Any, wrt: Wrt = 0, eps: float = 1e-6,
-               rtol: float = 1e-5, atol: float = 1e-7, seed: int = 0) -> float:
-    """Compare srcdiff's derivative with central finite differences; return the max error.
+               rtol: float = 1e-5, atol: float = 1e-7, seed: int = 0,
+               forward: bool = True) -> float:
+    """Compare srcdiff's derivatives with central finite differences; return the max error.
 
     For a scalar output the gradient is checked; otherwise the gradient of
     ``sum(ct * f(*args))`` for a random ``ct``. Raises :class:`GradientCheckError` when any
     entry differs by more than ``atol + rtol * max|finite difference|``.
+
+    With ``forward`` (the default), forward mode is checked too: the tangent along a random
+    direction ``v`` must match finite differences along ``v``, and forward and reverse must
+    agree to rounding, ``<vjp(ct), v> == <ct, jvp(v)>`` (the dot-product test).
     """
     params = [p.name for p in _parameters(func)]
     names, as_tuple = resolve_wrt(func, params, wrt)
@@ -337,4 +363,56 @@ def check_grad(func: Callable[..., Any], *args: Any, wrt: Wrt = 0, eps: float = 
                 f"finite differences by {error:.3g} (tolerance {tolerance:.3g})\n"
                 f"srcdiff: {np.asarray(computed)!r}\nfinite differences: {numeric!r}")
         worst = max(worst, error)
+    if forward:
+        worst = max(worst, _check_forward(func, args, wrt, names, params, results, ct, rng,
+                                          eps, rtol, atol))
     return worst
+
+
+def _check_forward(func: Callable[..., Any], args: tuple[Any, ...], wrt: Wrt,
+                   names: tuple[str, ...], params: list[str], gradients: tuple[Any, ...],
+                   ct: Any, rng: np.random.Generator, eps: float, rtol: float,
+                   atol: float) -> float:
+    """The forward half of :func:`check_grad` (see there)."""
+    directions = []
+    for name in names:
+        value = args[params.index(name)]
+        v = rng.standard_normal(np.shape(value))
+        if isinstance(value, np.ndarray):
+            v = v.astype(value.dtype)
+        elif isinstance(value, np.generic):
+            v = value.dtype.type(v)
+        else:
+            v = float(v)
+        directions.append(v)
+    tangent_arg = tuple(directions) if isinstance(wrt, tuple) else directions[0]
+    _, tangent = jvp(func, wrt=wrt)(*args, tangent_arg)
+    along = float(np.sum(ct * np.asarray(tangent, dtype=np.float64)))
+    adjoint = sum(float(np.sum(np.asarray(g, dtype=np.float64) * np.asarray(v, np.float64)))
+                  for g, v in zip(gradients, directions, strict=True))
+    scale = sum(float(np.sum(np.abs(np.asarray(g, np.float64) * np.asarray(v, np.float64))))
+                for g, v in zip(gradients, directions, strict=True))
+    low_precision = any(np.asarray(args[params.index(n)]).dtype == np.float32 for n in names)
+    # relative to the size of the terms, with a floor for sums that are zero to rounding
+    agreement = (1e-5 if low_precision else 1e-10) * max(scale, abs(along)) + 1e-14
+    if not abs(along - adjoint) <= agreement or not np.isfinite(along):
+        raise GradientCheckError(
+            f"forward and reverse mode of {func.__name__} disagree (dot-product test): "
+            f"<ct, jvp(v)> = {along!r} but <vjp(ct), v> = {adjoint!r}")
+    values = []
+    for step in (eps, -eps):
+        moved = list(args)
+        for name, v in zip(names, directions, strict=True):
+            index = params.index(name)
+            shifted = _perturbable(args[index]) + step * np.asarray(v, dtype=np.float64)
+            moved[index] = shifted if isinstance(args[index], np.ndarray) else float(shifted)
+        values.append(float(np.sum(ct * np.asarray(func(*moved), dtype=np.float64))))
+    numeric = (values[0] - values[1]) / (2 * eps)
+    error = abs(along - numeric)
+    tolerance = atol + rtol * max(abs(numeric), scale)
+    if error > tolerance:
+        raise GradientCheckError(
+            f"forward-mode derivative of {func.__name__} along a random direction differs "
+            f"from central finite differences by {error:.3g} (tolerance {tolerance:.3g}): "
+            f"srcdiff {along!r}, finite differences {numeric!r}")
+    return error

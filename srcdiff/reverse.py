@@ -45,7 +45,7 @@ HELPERS: dict[str, Any] = {
 }
 
 _KINDS = {"grad": "Gradient", "value_and_grad": "Value and gradient", "vjp": "Vector-Jacobian "
-          "product"}
+          "product", "jvp": "Value and tangent"}
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,13 @@ class Request:
 
 @dataclass(frozen=True)
 class Callee:
-    """A user function the derivative calls the vector-Jacobian product of: ``alias`` is the
-    name it calls it by, ``wrt`` the parameters it needs the adjoints of."""
+    """A user function whose derivative (``kind``: 'vjp' or 'jvp') the derivative calls:
+    ``alias`` is the name it calls it by, ``wrt`` the parameters it needs it for."""
 
     func: object
     wrt: tuple[str, ...]
     alias: str
+    kind: str = "vjp"
 
 
 @dataclass

@@ -267,6 +267,31 @@ def spread(g, like):
     return [unbroadcast(g, item) for item in like]
 
 
+def set_slot(t, index, value):
+    """A copy of the tangent ``t`` with ``t[index] = value``: the tangent of an array after
+    ``array[index] = v`` wrote ``v`` (whose tangent is ``value``) there."""
+    t = np.array(t, dtype=np.result_type(np.asarray(t).dtype, np.asarray(value).dtype,
+                                         np.float32))
+    t[index] = value
+    return t
+
+
+def zero_tangents(like):
+    """Zero tangents for every item of a list or tuple (a list for a list)."""
+    return type(like)(np.zeros_like(item, dtype=np.result_type(np.asarray(item).dtype,
+                                                               np.float32)) for item in like)
+
+
+def as_tangent(t, like):
+    """The tangent of a function's output with the output's kind: the floating dtype and
+    shape of an array, a float for a float, a tuple of them for a tuple."""
+    if isinstance(like, (tuple, list)):
+        items = t if t is not None else [None] * len(like)
+        return type(like)(as_tangent(np.zeros_like(li, dtype=float) if ti is None else ti, li)
+                          for ti, li in zip(items, like, strict=True))
+    return as_gradient(t, like)
+
+
 def shape_only(x):
     """A stand-in for ``x`` with its shape and dtype and no data (a broadcast view of one
     zero): what a loop saves of a value the backward sweep reads only for its shape."""

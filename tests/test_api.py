@@ -198,11 +198,28 @@ def test_emit_returns_the_code_grad_runs():
     assert srcdiff.emit(decorated) == srcdiff.emit(decorated)
 
 
-def test_emit_forward_mode_is_refused_clearly():
-    with pytest.raises(srcdiff.SrcdiffError, match="forward"):
-        srcdiff.emit(poly, mode="forward")
+def test_emit_forward_mode_and_bad_modes():
+    text = srcdiff.emit(poly, mode="forward")
+    assert text.startswith("def jvp_poly(x, y, dx):")
     with pytest.raises(srcdiff.SrcdiffError, match="mode"):
         srcdiff.emit(poly, mode="sideways")
+
+
+def test_jvp_returns_value_and_directional_derivative():
+    x, y = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    v = np.array([0.5, -2.0])
+    value, tangent = srcdiff.jvp(poly)(x, y, v)
+    assert value == poly(x, y)
+    assert tangent == pytest.approx(np.sum(2 * x * y * v), rel=1e-14)
+    w = np.array([1.0, 1.0])
+    _, both = srcdiff.jvp(poly, wrt=(0, 1))(x, y, (v, w))
+    assert both == pytest.approx(np.sum(2 * x * y * v + (x * x + 3) * w), rel=1e-14)
+    _, vector = srcdiff.jvp(vector_out)(x, v)
+    np.testing.assert_allclose(vector, 2.0 * v)
+
+
+def vector_out(x):
+    return x * 2.0
 
 
 def test_check_grad_passes_and_fails():
