@@ -100,8 +100,8 @@ def _build_with_callees(source: Source, request: Request,
         if any(node.name == callee.alias for node, _ in functions):
             continue
         _build_with_callees(function.source, Request(
-            "vjp", callee.wrt, len(callee.wrt) > 1, callers=(*request.callers, function),
-            name=callee.alias), functions, called, lifted)
+            callee.kind, callee.wrt, len(callee.wrt) > 1,
+            callers=(*request.callers, function), name=callee.alias), functions, called, lifted)
 
 
 def _source_text(source: Source) -> str:
@@ -112,8 +112,6 @@ def _source_text(source: Source) -> str:
 
 def cmd_emit(args: argparse.Namespace) -> int:
     """``srcdiff emit``: write the standalone gradient module."""
-    if args.mode == "forward":
-        return _fail("forward mode is not available yet in this version of srcdiff")
     try:
         sources, names = _selected_functions(args)
     except _CommandError as exc:
@@ -138,8 +136,10 @@ def cmd_emit(args: argparse.Namespace) -> int:
                 names.remove(name)
                 continue
             myself = source.namespace.lookup(name)
-            _build_with_callees(source, Request("grad", wrt_names, as_tuple, defaults=True,
-                                                callers=(myself,)), functions, called, lifted)
+            kind = "grad" if args.mode == "reverse" else "jvp"
+            _build_with_callees(source, Request(kind, wrt_names, as_tuple,
+                                                defaults=kind == "grad", callers=(myself,)),
+                                functions, called, lifted)
         if not names:
             return _fail(f"no function of {args.file} has the parameters --wrt names")
         first = sources[names[0]]

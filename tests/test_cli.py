@@ -254,11 +254,34 @@ def test_global_that_is_not_a_literal(tmp_path: Path, capsys: pytest.CaptureFixt
     assert captured.out == ""
 
 
-def test_forward_mode_is_not_available_yet(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["emit", str(CLI_MODULE), "--mode", "forward"]) != 0
-    captured = capsys.readouterr()
-    assert "forward" in captured.err
-    assert captured.out == ""
+def test_forward_mode_writes_jvp_functions_that_run_without_srcdiff(tmp_path: Path) -> None:
+    out = tmp_path / "out.py"
+    example = ROOT / "examples" / "rnn.py"
+    done = run_cli("emit", str(example), "--function", "loss", "--wrt", "0,1", "--mode",
+                   "forward", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert "def jvp_loss(W, U, h0, xs, tangents):" in text
+    rng = np.random.default_rng(4)
+    args = (0.1 * rng.standard_normal((4, 4)), rng.standard_normal((4, 3)), np.zeros(4),
+            rng.standard_normal((5, 3)))
+    tangents = (rng.standard_normal((4, 4)), rng.standard_normal((4, 3)))
+    spec = importlib.util.spec_from_file_location("cli_forward_rnn", example)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    value, tangent = srcdiff.jvp(module.loss, wrt=(0, 1))(*args, tangents)
+    script = ("import sys; sys.modules['srcdiff'] = None\n"
+              "import numpy as np\n"
+              f"exec(open({str(out)!r}).read())\n"
+              f"args = [np.array(a) for a in {[a.tolist() for a in args]!r}]\n"
+              f"tangents = tuple(np.array(t) for t in {[t.tolist() for t in tangents]!r})\n"
+              "print(repr(jvp_loss(*args, tangents)))\n")
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    got_value, got_tangent = eval(run.stdout)  # noqa: S307  (our own subprocess's repr)
+    assert got_value == pytest.approx(value, rel=1e-14)
+    assert got_tangent == pytest.approx(tangent, rel=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -96,7 +96,23 @@ def _assignments(body):
             yield from _assignments(stmt.orelse)
 
 
-@pytest.mark.parametrize("name", IDS)
+REVERSE_IDS = [name for name, _, kind, _ in CASES if kind != "jvp"]
+FORWARD_IDS = [name for name, _, kind, _ in CASES if kind == "jvp"]
+
+
+@pytest.mark.parametrize("name", FORWARD_IDS)
+def test_tangents_are_named_after_their_primal(name):
+    node = _function(name)
+    params = {a.arg for a in node.args.args}
+    targets = {t.id for stmt in ast.walk(node) if isinstance(stmt, ast.Assign)
+               for t in ast.walk(stmt.targets[0]) if isinstance(t, ast.Name)}
+    tangents = {t for t in targets if t.startswith("d")}
+    assert tangents, name
+    for tangent in tangents:
+        assert tangent[1:] in targets | params, f"{name}: {tangent} names no primal value"
+
+
+@pytest.mark.parametrize("name", REVERSE_IDS)
 def test_adjoints_are_named_after_their_primal(name):
     node = _function(name)
     primal = {a.arg for a in node.args.args}
@@ -127,6 +143,16 @@ def test_golden_code_computes_the_gradient(name, func, kind, wrt):
     namespace.update({n: getattr(runtime, n) for n in runtime.HELPER_NAMES})
     exec(compile(golden_path(name).read_text(), str(golden_path(name)), "exec"), namespace)
     generated = namespace[_function(name).name]
+    if kind == "jvp":
+        indices = wrt if isinstance(wrt, tuple) else (wrt,)
+        tangents = tuple(rng.standard_normal(np.shape(args[i])) for i in indices)
+        tangent = tangents if isinstance(wrt, tuple) else tangents[0]
+        got_value, got = generated(*args, tangent)
+        value, expected = srcdiff.jvp(func, wrt=wrt)(*args, tangent)
+        assert got_value == value
+        np.testing.assert_array_equal(got, expected)
+        srcdiff.check_grad(func, *args, wrt=wrt)
+        return
     if kind == "vjp":
         ct = rng.standard_normal(np.shape(func(*args)))
         got = generated(*args, ct)
@@ -153,7 +179,7 @@ def _arguments(name, rng):
         return (normal(3),)
     if name == "seeds_q_vjp":
         return (normal(2), normal(2))
-    if name == "two_layer_network":
+    if name in ("two_layer_network", "forward_two_layer_network"):
         return (normal((4, 3)), normal((3, 5)), normal(5), normal((5, 2)), normal(2))
     if name == "logistic_loss":
         return (normal(3), normal((6, 3)), np.sign(normal(6)))
@@ -165,7 +191,7 @@ def _arguments(name, rng):
         return (normal(3), 1.5)
     if name == "piecewise_branches":
         return (float(normal()), float(normal()))
-    if name == "rnn_for_loop":
+    if name in ("rnn_for_loop", "forward_rnn_for_loop"):
         return (0.5 * normal((3, 3)), normal((3, 2)), normal((4, 2)), normal(3))
     if name == "newton_while_loop":
         return (2.0 + abs(float(normal())), 1e-12)

@@ -118,4 +118,6 @@ CASES = [
     ("helper_calls", two_dense_layers, "grad", (0, 1)),
     ("subscript_assignment", running_state, "grad", 0),
     ("while_loop_with_break", cube_root, "grad", 0),
+    ("forward_two_layer_network", two_layer_network, "jvp", (1, 2)),
+    ("forward_rnn_for_loop", rnn, "jvp", 0),
 ]
