@@ -84,19 +84,17 @@ def helper_source(name: str, aliases: Mapping[str, str]) -> str:
     return source
 
 
-def runtime_namespace(runtime_names: Mapping[str, str],
-                      helper_modules: Iterable[str] = ()) -> dict[str, Any]:
-    """The objects the emitted code of a live build reads, under their emitted names
-    (``helper_modules``: the modules the copied helpers use)."""
-    from srcdiff.errors import NonScalarOutputError
+def runtime_namespace(runtime_names: Mapping[str, str]) -> dict[str, Any]:
+    """The objects the emitted code of a live build reads, under their emitted names: the
+    modules, and srcdiff's own helper functions (which have derivative rules)."""
     from srcdiff.rules.registry import TEMPLATE_MODULES
 
-    namespace: dict[str, Any] = {"NonScalarOutputError": NonScalarOutputError}
+    namespace: dict[str, Any] = {}
     for name, alias in runtime_names.items():
         if name in TEMPLATE_MODULES:
             namespace[alias] = TEMPLATE_MODULES[name]
-    for module in helper_modules:
-        namespace.setdefault(runtime_names.get(module, module), TEMPLATE_MODULES[module])
+        elif name in HELPERS:
+            namespace[alias] = HELPERS[name]
     return namespace
 
 
@@ -118,7 +116,7 @@ def helper_block(runtime_names: Mapping[str, str], used: set[str],
                 aliases.setdefault(read, read)
     parts = [helper_source(name, aliases) for name in needed]
     if standalone and "scalar_seed" in needed:
-        parts.insert(0, textwrap.dedent(inspect.getsource(runtime.NonScalarOutputError)))
+        parts.insert(0, runtime.NON_SCALAR_SOURCE)
     return "\n\n".join(parts), modules
 
 

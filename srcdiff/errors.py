@@ -58,3 +58,14 @@ class GradientCheckError(SrcdiffError):
 
 class NonScalarOutputError(SrcdiffError, ValueError):
     """``grad`` was asked for the gradient of a function whose output is not a scalar."""
+
+
+def _bind_runtime_error() -> None:
+    """Live derivatives call the helpers of :mod:`srcdiff.runtime` themselves: make them raise
+    srcdiff's own class (standalone modules define a plain ValueError subclass instead)."""
+    from srcdiff import runtime
+
+    runtime.NonScalarOutputError = NonScalarOutputError  # type: ignore[misc]
+
+
+_bind_runtime_error()

@@ -15,6 +15,13 @@ class NonScalarOutputError(ValueError):
     """Raised when a gradient is asked of a function whose output is not a scalar."""
 
 
+#: The source of the class above, as standalone modules define it (srcdiff rebinds the name
+#: in this module to its own subclass of SrcdiffError).
+NON_SCALAR_SOURCE = '''class NonScalarOutputError(ValueError):
+    """Raised when a gradient is asked of a function whose output is not a scalar."""
+'''
+
+
 def unbroadcast(g, like):
     """Sum ``g`` back down to the shape of ``like``: the adjoint of NumPy broadcasting."""
     shape = np.shape(like)
