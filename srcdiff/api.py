@@ -238,6 +238,11 @@ def _check_argument(func: Any, name: str, value: Any) -> None:
 
 
 def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
+    inner = None
+    if hasattr(func, "__srcdiff_kind__"):
+        # A derivative of a derivative: differentiate the code the inner operator runs.
+        inner = _built(func.__srcdiff_original__, func.__srcdiff_kind__, func.__srcdiff_wrt__)
+        func = inner.func
     signature = inspect.signature(func)
     param_names = [p.name for p in signature.parameters.values()]
     for p in signature.parameters.values():
@@ -260,6 +265,8 @@ def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
         names, _ = resolve_wrt(func, param_names, wrt)
         for name in names:
             _check_argument(func, name, bound.arguments[name])
+        if inner is not None:
+            inner.func.srcdiff_refresh()
         built.func.srcdiff_refresh()
         if kind in ("vjp", "jvp"):
             values.append(ct)
@@ -269,6 +276,8 @@ def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
     operator.__qualname__ = operator.__name__
     operator.__doc__ = f"{kind} of {getattr(func, '__qualname__', func)!s}, built by srcdiff."
     operator.__srcdiff_original__ = func  # type: ignore[attr-defined]
+    operator.__srcdiff_kind__ = kind  # type: ignore[attr-defined]
+    operator.__srcdiff_wrt__ = wrt  # type: ignore[attr-defined]
     return operator
 
 
@@ -304,13 +313,84 @@ def jvp(func: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
     return _make_operator(func, wrt, "jvp")
 
 
+def _basis(shape: tuple[int, ...], k: int, like: Any) -> Any:
+    """The ``k``-th unit vector of an argument's space, of the argument's kind."""
+    unit = np.zeros(shape, dtype=np.result_type(np.asarray(like).dtype, np.float64))
+    unit.flat[k] = 1.0
+    if isinstance(like, np.ndarray) or np.ndim(like) > 0:
+        return unit
+    return float(unit) if not isinstance(like, np.generic) else like.dtype.type(unit)
+
+
+def jacobian(func: Callable[..., Any], wrt: Wrt = 0,
+             mode: str | None = None) -> Callable[..., Any]:
+    """``jacobian(f)(*args)``: the derivative of every output entry w.r.t. every entry of the
+    ``wrt`` argument, shaped ``out.shape + arg.shape``.
+
+    Reverse mode gives a row per output entry, forward mode a column per input entry;
+    srcdiff takes whichever needs fewer passes, unless ``mode`` ('reverse' or 'forward')
+    says. ``wrt`` is one parameter.
+    """
+    if isinstance(wrt, tuple):
+        raise SrcdiffError("jacobian takes one wrt parameter; call it once per parameter")
+
+    def jacobian_of(*args: Any, **kwargs: Any) -> Any:
+        out = func(*args, **kwargs)
+        params = [p.name for p in _parameters(_target(func))]
+        names, _ = resolve_wrt(_target(func), params, wrt)
+        bound = inspect.signature(_target(func)).bind(*args, **kwargs)
+        bound.apply_defaults()
+        arg = bound.arguments[names[0]]
+        out_shape, arg_shape = np.shape(out), np.shape(arg)
+        m, n = int(np.prod(out_shape)), int(np.prod(arg_shape))
+        chosen = mode or ("reverse" if m <= n else "forward")
+        matrix = np.zeros((m, n))
+        if chosen == "reverse":
+            pullback = vjp(func, wrt=wrt)
+            for k in range(m):
+                row = pullback(*args, _basis(out_shape, k, out), **kwargs)
+                matrix[k] = np.ravel(row)
+        elif chosen == "forward":
+            pushforward = jvp(func, wrt=wrt)
+            for k in range(n):
+                _, column = pushforward(*args, _basis(arg_shape, k, arg), **kwargs)
+                matrix[:, k] = np.ravel(column)
+        else:
+            raise SrcdiffError(f"mode must be 'reverse' or 'forward', not {chosen!r}")
+        result = matrix.reshape(out_shape + arg_shape)
+        return float(result) if result.shape == () else result
+
+    jacobian_of.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
+    return jacobian_of
+
+
+def hessian(func: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
+    """``hessian(f)(*args)``: second derivatives of the scalar ``f`` w.r.t. the ``wrt``
+    argument, shaped ``arg.shape + arg.shape`` (a float for a float argument).
+
+    Forward over reverse: forward mode differentiates the code ``grad(f)`` runs, one column
+    per entry of the argument.
+    """
+    return jacobian(grad(func, wrt=wrt), wrt=wrt, mode="forward")
+
+
+def _target(func: Any) -> Any:
+    """The function whose parameters an operator takes (the generated code for a derivative
+    operator, which takes its function's parameters)."""
+    original = getattr(func, "__srcdiff_original__", None)
+    return original if original is not None else func
+
+
 def emit(func: Callable[..., Any], wrt: Wrt = 0, mode: str = "reverse") -> str:
     """The Python source of the derivative code that ``grad(func, wrt)`` (mode 'reverse')
     or ``jvp(func, wrt)`` (mode 'forward') runs."""
     if mode not in ("reverse", "forward"):
         raise SrcdiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
-    original = getattr(func, "__srcdiff_original__", func)
-    return _built(original, "grad" if mode == "reverse" else "jvp", wrt).text
+    kind = "grad" if mode == "reverse" else "jvp"
+    if hasattr(func, "__srcdiff_kind__"):  # a derivative: the code of its own derivative
+        inner = _built(func.__srcdiff_original__, func.__srcdiff_kind__, func.__srcdiff_wrt__)
+        return _built(inner.func, kind, wrt).text
+    return _built(getattr(func, "__srcdiff_original__", func), kind, wrt).text
 
 
 def _perturbable(value: Any) -> np.ndarray:

@@ -116,6 +116,11 @@ class _Forward(_Reverse):
             self.tuple_names.add(stmt.target)
             display = ast.List if isinstance(stmt.value, ast.List) else ast.Tuple
             return display([self.tangent(a) for a in items], ast.Load())
+        if op.kind == "pop":  # the list of tangents loses its last item too
+            items = op.args["items"]
+            if not self.has_tangent(items):
+                return None
+            return ast.Call(ast.Attribute(self.tangent(items), "pop", ast.Load()), [], [])
         if op.kind == "item":
             whole = op.args["tuple"]
             if not self.has_tangent(whole):

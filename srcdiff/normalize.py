@@ -448,10 +448,12 @@ class _Normalizer:
                 _part(receiver), "slice" if sliced else "item", fallback="item"))
             op = self.rule_op(node, operator.getitem, "indexing x[...]", [receiver, index], {})
             return ast.Subscript(receiver, index, ast.Load()), op, name
-        if isinstance(node, ast.List):
+        if isinstance(node, (ast.List, ast.Tuple)):  # a list or tuple value, item by item
             atoms = [self.atom(e) for e in node.elts]
-            return ast.List(atoms, ast.Load()), Operation(
-                "pack", "list", None, {f"item{k}": a for k, a in enumerate(atoms)}), "items"
+            display = ast.List if isinstance(node, ast.List) else ast.Tuple
+            return display(atoms, ast.Load()), Operation(
+                "pack", "list" if display is ast.List else "tuple", None,
+                {f"item{k}": a for k, a in enumerate(atoms)}), "items"
         if isinstance(node, (ast.Name, ast.Constant, ast.Tuple, ast.Attribute)):
             value = self.atom(node)
             return value, Operation("copy", "assignment", None, {"x": value}), "copy"
@@ -542,6 +544,10 @@ class _Normalizer:
             value = ast.Call(ast.Attribute(receiver, func.attr, ast.Load()), args,
                              [ast.keyword(k, v) for k, v in kwargs.items()])
             name = _compose(func.attr, _part(receiver), fallback=func.attr)
+            if func.attr == "pop" and not args and not kwargs \
+                    and isinstance(receiver, ast.Name):
+                return value, Operation("pop", "pop from a list", None,
+                                        {"items": receiver}), "popped"
             method = METHODS.get(func.attr)
             if method is not None:
                 if method.varargs is not None and len(args) > 1:
@@ -623,10 +629,18 @@ class _Normalizer:
             self.problem(stmt, f"append to the argument {holder.id!r} would change the "
                          "caller's list", f"copy it first: {holder.id} = list({holder.id})")
             return
-        value = self.atom(call.args[0])
+        value = self.value_atom(call.args[0])
         self.emit(name, value, Operation("append", "append to a list", None,
                                          {"items": ast.Name(name, ast.Load()), "value": value},
                                          origin=self.source.origin(stmt)), holder.id)
+
+    def value_atom(self, node: ast.expr) -> ast.expr:
+        """An atom for a value stored somewhere (appended, written into an array): a tuple
+        gets a name of its own, so its adjoint or tangent has one too."""
+        if isinstance(node, ast.Tuple):
+            value, op, base = self.operation(node)
+            return self.temporary(value, op, base)
+        return self.atom(node)
 
     def bind_atom(self, user_name: str, atom: ast.expr) -> None:
         """``user_name = atom`` for an atom already normalized (its names are final)."""
@@ -651,7 +665,7 @@ class _Normalizer:
                          f"{array.id} = np.copy({array.id})")
             return
         index = self.index(target.slice)
-        value = self.atom(node)
+        value = self.value_atom(node)
         saved = self.namer.fresh(f"{name}_overwritten")
         self.origin = self.source.origin(target)
         array_atom = ast.Name(name, ast.Load())

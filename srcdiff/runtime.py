@@ -299,6 +299,12 @@ def as_tangent(t, like):
     return as_gradient(t, like)
 
 
+def sum_to(g, like, axis=None, keepdims=False):
+    """Sum ``g`` over ``axis`` (all axes for None) into the shape of ``like``: the adjoint of
+    ``repeat_to_shape``."""
+    return np.reshape(np.sum(g, axis=axis, keepdims=keepdims), np.shape(like))
+
+
 def shape_only(x):
     """A stand-in for ``x`` with its shape and dtype and no data (a broadcast view of one
     zero): what a loop saves of a value the backward sweep reads only for its shape."""

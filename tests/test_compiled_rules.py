@@ -478,7 +478,8 @@ def test_every_rule_is_reached() -> None:
     """Every differentiable rule, method and attribute of the table has a case."""
     ids = referenced(module_source())
     missing = [f"{rule.name} ({func!r})" for func, rule in registered()
-               if not rule.zero and id(func) not in ids]
+               if not rule.zero and id(func) not in ids
+               and getattr(func, "__module__", "") != "srcdiff.runtime"]  # srcdiff's own
     assert not missing, missing
     text = module_source()
     for name in METHODS:

@@ -152,6 +152,18 @@ for _shape, _index in [((4,), 1), ((4,), -1), ((4,), slice(1, 3)), ((5,), slice(
                        ((5,), [0, 0, 2]), ((3,), np.array([True, False, True])),
                        ((2, 3), np.array([[True, False, True], [False, True, True]]))]:
     case(operator.getitem, Arr(_shape), _index)
+# srcdiff's own helpers (so generated code can be differentiated again).
+case(runtime.unbroadcast, Arr((3, 4)), Arr((4,)))
+case(runtime.unbroadcast, Arr((2, 3)), Arr((2, 1)))
+case(runtime.broadcast_like, Arr((4,)), Arr((3, 4)))
+case(runtime.repeat_to_shape, Arr((2, 4)), Arr((2, 3, 4)), 1)
+case(runtime.repeat_to_shape, Arr(()), Arr((2, 3)))
+case(runtime.repeat_to_shape, Arr((2, 1)), Arr((2, 3)), 1, True)
+case(runtime.as_gradient, Arr((2, 3)), Arr((2, 3)))
+case(runtime.index_adjoint, Arr((2,)), Arr((5,)), slice(1, 3))
+case(runtime.zero_slot, Arr((5,)), slice(1, 3))
+case(runtime.set_slot, Arr((5,)), 2, Arr(()))
+case(runtime.xlogy, Arr((3,), POS), Arr((3,), POS))
 case(np.stack, Arr((3, 2)))
 case(np.stack, Arr((3, 2)), 1)
 case(np.stack, Arr((3, 2, 4)), -1)

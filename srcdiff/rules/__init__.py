@@ -1,5 +1,8 @@
 """Derivative rules, as data. Importing this package registers every rule."""
-from srcdiff.rules import numpy_rules  # noqa: F401  (registers the NumPy and math rules)
+from srcdiff.rules import (
+    numpy_rules,  # noqa: F401  (registers the NumPy and math rules)
+    runtime_rules,  # noqa: F401  (rules of srcdiff's own helpers)
+)
 from srcdiff.rules.registry import (
     ATTRIBUTES,
     BINARY_OPERATORS,
