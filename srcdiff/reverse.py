@@ -137,14 +137,14 @@ class _Reverse:
     def runtime(self, name: str) -> ast.Name:
         """A reference to a helper or module of the runtime, under a collision-free name."""
         if name not in self.runtime_names:
-            self.runtime_names[name] = self.namer.fresh(name) if name not in ("np", "math") \
-                else self._module_alias(name)
+            self.runtime_names[name] = self._alias(name)
         return _name(self.runtime_names[name])
 
-    def _module_alias(self, name: str) -> str:
-        # Share the user's binding when it is the very same module.
-        if name in self.fn.globals and \
-                self.fn.source.namespace.lookup(name) is TEMPLATE_MODULES[name]:
+    def _alias(self, name: str) -> str:
+        # Share the user's binding when it is the very same object (``np``, or a helper that
+        # generated code being differentiated again calls).
+        same = TEMPLATE_MODULES.get(name, HELPERS.get(name))
+        if name in self.fn.globals and self.fn.source.namespace.lookup(name) is same:
             return name
         return self.namer.fresh(name)
 

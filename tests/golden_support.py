@@ -18,6 +18,10 @@ _SAMPLE = re.compile(
 def emitted_text(func, kind: str, wrt) -> str:
     """The derivative source srcdiff emits for ``func`` (what ``grad``/``vjp`` run), with the
     derivative functions of the user functions it calls."""
+    if hasattr(func, "__srcdiff_kind__"):  # a derivative's own derivative
+        import srcdiff
+
+        return srcdiff.emit(func, wrt=wrt, mode="forward" if kind == "jvp" else "reverse")
     return api._built(func, kind, wrt).text
 
 

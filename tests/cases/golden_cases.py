@@ -103,6 +103,10 @@ def cube_root(a, tol):
     return x
 
 
+def sin_cubed(x):
+    return np.sin(x) * x**3
+
+
 #: (case name, function, kind, wrt)
 CASES = [
     ("seeds_mean", seeds_mean, "grad", 0),
@@ -120,4 +124,5 @@ CASES = [
     ("while_loop_with_break", cube_root, "grad", 0),
     ("forward_two_layer_network", two_layer_network, "jvp", (1, 2)),
     ("forward_rnn_for_loop", rnn, "jvp", 0),
+    ("second_order_sin_cubed", srcdiff.grad(sin_cubed), "grad", 0),
 ]
