@@ -73,6 +73,10 @@ def test_hessian_through_a_while_loop():
     second = srcdiff.hessian(h.newton_sqrt)(a, 1e-13)
     assert type(second) is float
     assert second == pytest.approx(-0.25 * a ** -1.5, rel=1e-8)
+    gradient = srcdiff.grad(h.newton_sqrt)
+    eps = 1e-5
+    by_differences = (gradient(a + eps, 1e-13) - gradient(a - eps, 1e-13)) / (2 * eps)
+    assert second == pytest.approx(by_differences, rel=1e-6)
 
 
 @pytest.mark.parametrize("x", [-1.3, 0.4, 2.2])
