@@ -22,12 +22,12 @@ from srcdiff.reverse import (
     Derivative,
     Request,
     _assign,
-    _constant_value,
     _hint,
     _index_value,
     _name,
     _Reverse,
     comment,
+    literal_args,
 )
 from srcdiff.rules.registry import instantiate
 
@@ -61,9 +61,7 @@ class _Forward(_Reverse):
         """``d<name> = value``."""
         target = self.adjoint(name)
         self.defined.add(target)
-        stmt = _assign(target, value)
-        stmt.srcdiff_adjoint = True  # type: ignore[attr-defined]
-        return stmt
+        return self.accumulate_assign(target, value)
 
     # statements ---------------------------------------------------------------------------
     def code(self, body: list[Stmt]) -> list[ast.stmt]:
@@ -132,12 +130,7 @@ class _Forward(_Reverse):
             if any(self.has_tangent(a) for a in flowing_args(stmt).values()):
                 self.problem(stmt, f"no derivative rule for {op.what}", _hint(op.what))
             return None
-        consts = {}
-        for p, a in op.args.items():
-            try:
-                consts[p] = _constant_value(a)
-            except ValueError:
-                pass
+        consts = literal_args(op)
         terms: list[ast.expr] = []
         for param, atom in flowing_args(stmt).items():
             if not self.has_tangent(atom):

@@ -103,6 +103,18 @@ def _assign(target: str, value: ast.expr, pure: bool = True) -> ast.Assign:
     return stmt
 
 
+def literal_args(op: object) -> dict[str, Any]:
+    """The arguments of an operation that are literals, by parameter (what a template
+    builder may specialise on)."""
+    consts = {}
+    for param, atom in op.args.items():  # type: ignore[attr-defined]
+        try:
+            consts[param] = _constant_value(atom)
+        except ValueError:
+            pass
+    return consts
+
+
 def _constant_value(atom: ast.expr) -> Any:
     if isinstance(atom, ast.Constant):
         return atom.value
@@ -193,14 +205,8 @@ class _Reverse:
             if op.rule is None:
                 self.problem(stmt, f"no derivative rule for {op.what}", _hint(op.what))
                 continue
-            consts = {}
-            for p, a in op.args.items():
-                try:
-                    consts[p] = _constant_value(a)
-                except ValueError:
-                    pass
             try:
-                template = op.rule.template("vjp", param, consts)
+                template = op.rule.template("vjp", param, literal_args(op))
             except KeyError:
                 self.problem(stmt, f"no derivative of {op.what} with respect to its argument "
                              f"{param!r}", "wrap that argument in srcdiff.stop_gradient() if "
