@@ -104,3 +104,25 @@ def test_emit_shows_the_code_of_a_nested_derivative():
     assert text.startswith("def grad_grad_sin_cubed(x):")
     forward = srcdiff.emit(srcdiff.grad(h.rosenbrock), mode="forward")
     assert forward.startswith("def jvp_grad_rosenbrock(x, dx")
+
+
+def test_reverse_over_reverse_agrees_with_forward_over_reverse():
+    x, W = normal(3), normal(4, 3)
+    by_reverse = srcdiff.jacobian(srcdiff.grad(h.net_of_input), mode="reverse")(x, W)
+    by_forward = srcdiff.hessian(h.net_of_input)(x, W)
+    np.testing.assert_allclose(by_reverse, by_forward, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(by_reverse, by_reverse.T, rtol=1e-10, atol=1e-12)
+
+
+def test_vjp_of_vjp_is_the_forward_map_transposed_twice():
+    x, u, v = normal(3), normal(3), normal(3)
+    # vjp(vjp(f)) w.r.t. x along v: d/dx <J(x)^T u, v>, checked by differences
+    got = srcdiff.vjp(srcdiff.vjp(h.square))(x, u, v)
+
+    def inner(point):
+        return float(np.dot(srcdiff.vjp(h.square)(point, u), v))
+
+    eps = 1e-6
+    expected = np.array([(inner(x + eps * e) - inner(x - eps * e)) / (2 * eps)
+                         for e in np.eye(3)])
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)

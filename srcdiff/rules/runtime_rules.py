@@ -52,16 +52,17 @@ defrule(rt.spread, "g, like",
         jvp={"g": "spread(dg, like)", "like": None})
 
 # The adjoints of products: bilinear in (adjoint, other operand); the operand whose adjoint
-# they are enters only through its shape.
+# they are enters only through its shape. In the adjoint they are linear in, their own
+# adjoint is the product again (the transpose of a transpose).
 defrule(rt.matmul_vjp_a, "g, a, b",
-        vjp={"a": None},
+        vjp={"g": "np.matmul(dy, b)", "a": None},
         jvp={"g": "matmul_vjp_a(dg, a, b)", "a": None, "b": "matmul_vjp_a(g, a, db)"})
 defrule(rt.matmul_vjp_b, "g, a, b",
-        vjp={"b": None},
+        vjp={"g": "np.matmul(a, dy)", "b": None},
         jvp={"g": "matmul_vjp_b(dg, a, b)", "a": "matmul_vjp_b(g, da, b)", "b": None})
 defrule(rt.dot_vjp_a, "g, a, b",
-        vjp={"a": None},
+        vjp={"g": "np.dot(dy, b)", "a": None},
         jvp={"g": "dot_vjp_a(dg, a, b)", "a": None, "b": "dot_vjp_a(g, a, db)"})
 defrule(rt.dot_vjp_b, "g, a, b",
-        vjp={"b": None},
+        vjp={"g": "np.dot(a, dy)", "b": None},
         jvp={"g": "dot_vjp_b(dg, a, b)", "a": "dot_vjp_b(g, da, b)", "b": None})

@@ -43,3 +43,7 @@ def square(x):  # R^3 -> R^3
 
 def tall(x):  # R^2 -> R^4
     return np.array([x[0] * x[1], np.exp(x[0]), x[1] ** 3, np.sin(x[0] + x[1])])
+
+
+def net_of_input(x, W):
+    return np.sum(np.tanh(W @ x) ** 2)
