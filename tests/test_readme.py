@@ -19,3 +19,18 @@ def test_readme_has_the_two_setup_commands_and_the_pytorch_table():
                  "detach"):
         assert idea in text, idea
     assert "pip install -e '.[test]' && python -m pytest" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_usage_block_runs(tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"## Usage\n\n```python\n(.*?)```", text, re.S).group(1)
+    script = tmp_path / "usage.py"  # a real file: srcdiff reads the functions' source
+    script.write_text(block)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "def grad_g(x, y):" in done.stdout
