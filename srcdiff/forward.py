@@ -27,7 +27,6 @@ from srcdiff.reverse import (
     _name,
     _Reverse,
     comment,
-    literal_args,
 )
 from srcdiff.rules.registry import instantiate
 
@@ -130,7 +129,6 @@ class _Forward(_Reverse):
             if any(self.has_tangent(a) for a in flowing_args(stmt).values()):
                 self.problem(stmt, f"no derivative rule for {op.what}", _hint(op.what))
             return None
-        consts = literal_args(op)
         terms: list[ast.expr] = []
         for param, atom in flowing_args(stmt).items():
             if not self.has_tangent(atom):
@@ -139,13 +137,7 @@ class _Forward(_Reverse):
                 self.problem(stmt, f"differentiating {op.what} through a tuple argument",
                              "pass arrays, not tuples of differentiated values")
                 continue
-            try:
-                template = op.rule.template("jvp", param, consts)
-            except KeyError:
-                self.problem(stmt, f"no derivative of {op.what} with respect to its argument "
-                             f"{param!r}", "wrap that argument in srcdiff.stop_gradient() if "
-                             "its derivative should be zero")
-                continue
+            template = self.rule_template(stmt, "jvp", param)
             if template is None:
                 continue
             mapping: dict[str, ast.expr] = dict(op.args)

@@ -205,13 +205,7 @@ class _Reverse:
             if op.rule is None:
                 self.problem(stmt, f"no derivative rule for {op.what}", _hint(op.what))
                 continue
-            try:
-                template = op.rule.template("vjp", param, literal_args(op))
-            except KeyError:
-                self.problem(stmt, f"no derivative of {op.what} with respect to its argument "
-                             f"{param!r}", "wrap that argument in srcdiff.stop_gradient() if "
-                             "its derivative should be zero")
-                continue
+            template = self.rule_template(stmt, "vjp", param)
             if template is None:
                 continue
             value = self.instantiate(template, stmt, dy)
@@ -219,6 +213,18 @@ class _Reverse:
                 value = _strip_unbroadcast(value, atom.id, self.runtime_names.get("unbroadcast"))
             out.append((atom.id, value))
         return out
+
+    def rule_template(self, stmt: Assign, mode: str, param: str) -> ast.expr | None:
+        """The rule's ``mode`` ('vjp' or 'jvp') template for ``param``; None for a zero
+        derivative, or (reported) when the rule has none for that argument."""
+        assert stmt.op.rule is not None
+        try:
+            return stmt.op.rule.template(mode, param, literal_args(stmt.op))
+        except KeyError:
+            self.problem(stmt, f"no derivative of {stmt.op.what} with respect to its argument "
+                         f"{param!r}", "wrap that argument in srcdiff.stop_gradient() if its "
+                         "derivative should be zero")
+            return None
 
     def call_contributions(self, stmt: Assign, dy: ast.Name) -> list[tuple[str, ast.expr]]:
         """``y = f(a, b)`` for a user function ``f``: one call of ``f``'s own derivative
