@@ -312,6 +312,330 @@ def shape_only(x):
     return np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape)
 
 
+# ---------------------------------------------------------------------------------------------
+# Batched derivatives: a leading axis holds several cotangents (or tangents) at once, so one
+# call of the derivative gives several rows (columns) of a Jacobian. A batched adjoint or
+# tangent of a value of shape S has shape (batch,) + S; primal values are not batched.
+# ---------------------------------------------------------------------------------------------
+
+
+def batch_zeros(like, batch):
+    """A batch of ``batch`` zero adjoints (tangents) of ``like``: shape ``(batch,) + shape``."""
+    dtype = np.result_type(np.asarray(like).dtype, np.float32)
+    return np.zeros((batch,) + np.shape(like), dtype=dtype)
+
+
+def lift(t, like):
+    """A batch of tangents ``t`` with axes of length one inserted after the batch axis, up to
+    the rank of ``like``: so that it broadcasts against values shaped like ``like``."""
+    t = np.asarray(t)
+    extra = np.ndim(like) + 1 - t.ndim
+    if extra <= 0:
+        return t
+    return np.reshape(t, t.shape[:1] + (1,) * extra + t.shape[1:])
+
+
+def batch_unbroadcast(g, like):
+    """``unbroadcast`` of each adjoint of the batch ``g``: summed to ``(batch,) + shape``."""
+    g = np.asarray(g)
+    shape = np.shape(like)
+    if g.shape[1:] == shape:
+        return g
+    g = lift(g, np.broadcast_shapes(g.shape[1:], shape))
+    g = np.broadcast_to(g, g.shape[:1] + np.broadcast_shapes(g.shape[1:], shape))
+    extra = g.ndim - 1 - len(shape)
+    if extra:
+        g = np.sum(g, axis=tuple(range(1, extra + 1)))
+    axes = tuple(i + 1 for i, n in enumerate(shape) if n == 1 and g.shape[i + 1] != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    return g
+
+
+def batch_broadcast_like(t, like):
+    """``broadcast_like`` of each tangent of the batch ``t``: shape ``(batch,) + shape``."""
+    t = lift(t, like)
+    shape = t.shape[:1] + np.shape(like)
+    if t.shape == shape:
+        return t
+    return np.broadcast_to(t, shape).copy()
+
+
+def batch_axis(axis, like):
+    """The axes of a batch of values shaped like ``like`` that ``axis`` names in one value
+    (``None``, all of them, is every axis but the batch axis)."""
+    ndim = np.ndim(like)
+    if axis is None:
+        return tuple(range(1, ndim + 1))
+    if np.ndim(axis) == 0:
+        return axis % ndim + 1
+    return tuple(ax % ndim + 1 for ax in axis)
+
+
+def batch_repeat_to_shape(g, like, axis=None, keepdims=False):
+    """``repeat_to_shape`` of each adjoint of the batch ``g``: shape ``(batch,) + shape``."""
+    g = np.asarray(g)
+    shape = g.shape[:1] + np.shape(like)
+    if g.ndim < len(shape) and axis is None:  # each item a scalar
+        g = np.reshape(g, g.shape[:1] + (1,) * np.ndim(like))
+    elif g.ndim < len(shape) and not keepdims:
+        g = np.expand_dims(g, batch_axis(axis, like))
+    if g.shape == shape:
+        return g
+    return np.broadcast_to(g, shape).copy()
+
+
+def batch_as_gradient(g, like):
+    """A batch of gradients with the floating dtype of ``like``, shaped ``(batch,) + shape``.
+    A shape mismatch is an error, never reshaped away: it would hide a wrong gradient."""
+    like_dtype = np.asarray(like).dtype
+    dtype = like_dtype if np.issubdtype(like_dtype, np.floating) else np.dtype(np.float64)
+    out = np.asarray(g, dtype=dtype)
+    if out.shape[1:] != np.shape(like):
+        raise ValueError(f"batched gradient has shape {out.shape} but its argument has shape "
+                         f"{np.shape(like)}; this is a bug in srcdiff, please report it")
+    return out
+
+
+def batch_as_tangent(t, like):
+    """A batch of output tangents with the output's floating dtype (a tuple of batches for
+    a tuple output)."""
+    if isinstance(like, (tuple, list)):
+        return type(like)(batch_as_gradient(ti, li) for ti, li in zip(t, like, strict=True))
+    return batch_as_gradient(t, like)
+
+
+def batch_zero_tangents(like, batch):
+    """A batch of zero tangents for every item of a list or tuple (a list for a list)."""
+    return type(like)(batch_zeros(item, batch) for item in like)
+
+
+def batch_transpose(t, axes=None):
+    """``np.transpose`` of each value of the batch ``t`` (the batch axis stays first)."""
+    t = np.asarray(t)
+    if axes is None:
+        return np.transpose(t, (0,) + tuple(range(t.ndim - 1, 0, -1)))
+    return np.transpose(t, (0,) + tuple(ax % (t.ndim - 1) + 1 for ax in axes))
+
+
+def batch_reshape(t, shape):
+    """``np.reshape`` of each value of the batch ``t`` to ``shape`` (C order)."""
+    shape = tuple(shape) if np.ndim(shape) else (shape,)
+    return np.reshape(t, np.shape(t)[:1] + shape)
+
+
+def explicit_index(index, ndim):
+    """``index`` as a tuple without ``...``: the ellipsis spelled out as the slices it stands
+    for in an array of ``ndim`` axes (so that an axis appended after them is left alone)."""
+    index = index if isinstance(index, tuple) else (index,)
+    if not any(item is Ellipsis for item in index):
+        return index
+    used = 0  # the axes the other entries index: a boolean mask takes as many as it has
+    for item in index:
+        if item is not None and item is not Ellipsis:
+            mask = isinstance(item, (list, np.ndarray)) and np.asarray(item).dtype == np.bool_
+            used += np.ndim(item) if mask else 1
+    at = next(k for k, item in enumerate(index) if item is Ellipsis)
+    return index[:at] + (slice(None),) * (ndim - used) + index[at + 1:]
+
+
+def batch_index(t, index):
+    """``value[index]`` of each value of the batch ``t``, for every NumPy index (an item of
+    a list or tuple of batches is that batch)."""
+    if isinstance(t, (list, tuple)):
+        return t[index]
+    t = np.asarray(t)
+    moved = np.moveaxis(t, 0, -1)  # the batch axis last: indexing leaves it where it is
+    return np.moveaxis(moved[explicit_index(index, t.ndim - 1)], -1, 0)
+
+
+def batch_index_adjoint(g, like, index):
+    """``index_adjoint`` of each adjoint of the batch ``g``: added into zeros shaped
+    ``(batch,) + like.shape`` (repeated elements receive the sum)."""
+    if isinstance(like, (list, tuple)):  # an item of a list: a list adjoint with one slot
+        items = [None] * len(like)
+        items[index] = g
+        return type(like)(items)
+    g = np.asarray(g)
+    out = np.zeros(np.shape(like) + g.shape[:1],
+                   dtype=np.result_type(g.dtype, np.float32))
+    np.add.at(out, explicit_index(index, np.ndim(like)), np.moveaxis(g, 0, -1))
+    return np.moveaxis(out, -1, 0)
+
+
+def batch_set_slot(t, index, value):
+    """``set_slot`` of each tangent of the batch ``t``: ``t[k][index] = value[k]``."""
+    t = np.array(t, dtype=np.result_type(np.asarray(t).dtype, np.asarray(value).dtype,
+                                         np.float32))
+    moved = np.moveaxis(t, 0, -1)
+    moved[explicit_index(index, t.ndim - 1)] = np.moveaxis(np.asarray(value), 0, -1)
+    return t
+
+
+def batch_matmul(a, b, batched_a, batched_b, like):
+    """``np.matmul(a, b)`` where ``a`` and/or ``b`` is a batch (a leading axis) of operands,
+    shaped ``(batch,) + np.shape(like)`` (``like`` is the unbatched product)."""
+    a, b = np.asarray(a), np.asarray(b)
+    a_nd, b_nd = a.ndim - batched_a, b.ndim - batched_b
+    if a_nd == 1:  # a row: matmul promotes it, then drops the axis again
+        a = np.expand_dims(a, -2)
+    if b_nd == 1:  # a column
+        b = np.expand_dims(b, -1)
+    rank = max(a.ndim - batched_a, b.ndim - batched_b)
+    if batched_a:
+        a = lift(a, np.empty((0,) * rank))
+    if batched_b:
+        b = lift(b, np.empty((0,) * rank))
+    product = np.matmul(a, b)
+    return np.reshape(product, product.shape[:1] + np.shape(like))
+
+
+def batch_matmul_vjp_a(g, a, b, batched_g=True, batched_b=False):
+    """``matmul_vjp_a`` where ``g`` and/or ``b`` is a batch: the adjoints of ``a``, shaped
+    ``(batch,) + np.shape(a)``."""
+    g, b = np.asarray(g), np.asarray(b)
+    if b.ndim - batched_b == 1:  # b was a column: so is each row of g
+        g, b = np.expand_dims(g, -1), np.expand_dims(b, -1)
+    if np.ndim(a) == 1:
+        g = np.expand_dims(g, -2)
+    rank = max(g.ndim - batched_g, b.ndim - batched_b)
+    if batched_g:
+        g = lift(g, np.empty((0,) * rank))
+    if batched_b:
+        b = lift(b, np.empty((0,) * rank))
+    da = np.matmul(g, np.swapaxes(b, -1, -2))
+    a2 = np.expand_dims(a, -2) if np.ndim(a) == 1 else a
+    return np.reshape(batch_unbroadcast(da, a2), da.shape[:1] + np.shape(a))
+
+
+def batch_matmul_vjp_b(g, a, b, batched_g=True, batched_a=False):
+    """``matmul_vjp_b`` where ``g`` and/or ``a`` is a batch: the adjoints of ``b``, shaped
+    ``(batch,) + np.shape(b)``."""
+    g, a = np.asarray(g), np.asarray(a)
+    if np.ndim(b) == 1:
+        g = np.expand_dims(g, -1)
+    if a.ndim - batched_a == 1:  # a was a row
+        g, a = np.expand_dims(g, -2), np.expand_dims(a, -2)
+    rank = max(g.ndim - batched_g, a.ndim - batched_a)
+    if batched_g:
+        g = lift(g, np.empty((0,) * rank))
+    if batched_a:
+        a = lift(a, np.empty((0,) * rank))
+    db = np.matmul(np.swapaxes(a, -1, -2), g)
+    b2 = np.expand_dims(b, -1) if np.ndim(b) == 1 else b
+    return np.reshape(batch_unbroadcast(db, b2), db.shape[:1] + np.shape(b))
+
+
+def batch_dot(a, b, batched_a, batched_b, like):
+    """``np.dot(a, b)`` where ``a`` and/or ``b`` is a batch (a leading axis) of operands,
+    shaped ``(batch,) + np.shape(like)`` (``like`` is the unbatched product)."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == batched_a or b.ndim == batched_b:  # a 0-d operand: a product
+        return (lift(a, like) if batched_a else a) * (lift(b, like) if batched_b else b)
+    out = np.tensordot(a, b, axes=([-1], [-1 if b.ndim - batched_b == 1 else -2]))
+    return np.moveaxis(out, a.ndim - 1, 0) if batched_b else out
+
+
+def batch_dot_vjp_a(g, a, b):
+    """``dot_vjp_a`` of each adjoint of the batch ``g``."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 0 or b.ndim == 0:
+        return batch_unbroadcast(g * b, a)
+    if b.ndim == 1:
+        return np.multiply.outer(g, b)
+    g_axes = list(range(a.ndim, g.ndim))
+    b_axes = list(range(b.ndim - 2)) + [b.ndim - 1]
+    return np.tensordot(g, b, axes=(g_axes, b_axes))
+
+
+def batch_dot_vjp_b(g, a, b):
+    """``dot_vjp_b`` of each adjoint of the batch ``g``."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 0 or b.ndim == 0:
+        return batch_unbroadcast(g * a, b)
+    lead = list(range(a.ndim - 1))
+    db = np.tensordot(a, g, axes=(lead, [ax + 1 for ax in lead]))
+    return np.moveaxis(db, 0, -1 if b.ndim == 1 else -2)
+
+
+def batch_sum_to(g, like, axis=None, keepdims=False):
+    """``sum_to`` of each item of the batch ``g``: shape ``(batch,) + np.shape(like)``."""
+    g = np.asarray(g)
+    ndim = g.ndim - 1
+    if axis is None:
+        axes = tuple(range(1, ndim + 1))
+    elif np.ndim(axis) == 0:
+        axes = axis % ndim + 1
+    else:
+        axes = tuple(ax % ndim + 1 for ax in axis)
+    return np.reshape(np.sum(g, axis=axes, keepdims=keepdims), g.shape[:1] + np.shape(like))
+
+
+def batch_zero_slot(g, index):
+    """``zero_slot`` of each item of the batch ``g``: ``g[k][index] = 0`` in a copy."""
+    g = np.array(g, dtype=np.result_type(np.asarray(g).dtype, np.float32))
+    np.moveaxis(g, 0, -1)[explicit_index(index, g.ndim - 1)] = 0
+    return g
+
+
+def batch_cotangent_part(ct, k, like, batch):
+    """``cotangent_part`` for a tuple of batches: a batch of zeros when item ``k`` has none."""
+    part = ct[k]
+    return batch_zeros(like, batch) if part is None else part
+
+
+def batch_pop_adjoint(g, like, batch):
+    """``pop_adjoint`` for a list of batches: a batch of zeros when the item has none."""
+    part = g.pop()
+    return batch_zeros(like, batch) if part is None else part
+
+
+def batch_stack(items, axis=0):
+    """``np.stack`` of each item of a list of batches (the batch axis stays first); for an
+    array (a batch of stacks), its second axis moved to ``axis``."""
+    if isinstance(items, np.ndarray):
+        return np.moveaxis(items, 1, axis % (items.ndim - 1) + 1)
+    ndim = np.ndim(items[0])  # an item of one batch has ndim - 1 axes; stacked, ndim
+    return np.stack(items, axis=axis % ndim + 1)
+
+
+def batch_unstack(g, like, axis=0):
+    """``unstack`` of each adjoint of the batch ``g``: a list of batches (one batch for an
+    array ``like``)."""
+    g = np.asarray(g)
+    axis = axis % (g.ndim - 1) + 1
+    if isinstance(like, np.ndarray):
+        return np.reshape(np.moveaxis(g, axis, 1), g.shape[:1] + like.shape)
+    return [np.reshape(np.take(g, k, axis=axis), g.shape[:1] + np.shape(item))
+            for k, item in enumerate(like)]
+
+
+def batch_array(t):
+    """``np.array`` of a (nested) list of batches: one batch, its axis first."""
+    if isinstance(t, (list, tuple)):
+        return np.moveaxis(np.array([batch_array(item) for item in t]), 1, 0)
+    return np.array(t)
+
+
+def batch_sum_items(t, like, y):
+    """The builtin ``sum`` of each item of the batch: over the list ``t`` of batches (each
+    lifted to the rank of the sum ``y``), or along the first axis of each array of ``t``."""
+    if isinstance(like, np.ndarray):
+        return np.sum(t, axis=1)
+    total = 0
+    for item in t:
+        total = total + lift(item, y)
+    return batch_broadcast_like(total, y)
+
+
+def batch_spread(g, like):
+    """``spread`` of each adjoint of the batch ``g`` (the adjoint of the builtin ``sum``)."""
+    g = np.asarray(g)
+    if isinstance(like, np.ndarray):
+        return np.broadcast_to(np.expand_dims(g, 1), g.shape[:1] + like.shape).copy()
+    return [batch_unbroadcast(g, item) for item in like]
+
+
 #: Every helper the emitted code may call (the emitter copies their source).
 HELPER_NAMES = frozenset(
     name for name, value in list(globals().items())

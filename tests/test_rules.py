@@ -488,3 +488,48 @@ def test_runtime_helpers_are_self_contained():
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 assert node.id in bound | allowed | {"NonScalarOutputError"}, (name, node.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Batched forms: a batch of seeds gives, item by item, what the plain template gives.
+# ---------------------------------------------------------------------------------------------
+
+#: (rule, parameter, mode) that differentiate but have no batched form yet: a Jacobian
+#: through them takes one pass per row or column. ``None`` stands for every parameter/mode.
+UNBATCHED = {
+    ("np.dot_vjp_a", "b", "jvp"), ("np.dot_vjp_b", "a", "jvp"),
+    ("np.reshape", "a", None),  # in Fortran order only
+}
+
+
+def _unbatched(rule, param, mode) -> bool:
+    return any(name == rule.name and p in (None, param) and m in (None, mode)
+               for name, p, m in UNBATCHED)
+
+
+def _has_batched(rule, mode, param, args) -> bool:
+    consts = {k: v for k, v in args.items()
+              if v is None or isinstance(v, (bool, int, float, str, tuple))}
+    try:
+        rule.template(f"batch_{mode}", param, consts)
+    except KeyError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("func, pos, kw, param", PARAM_CASES)
+def test_batched_forms_agree(func, pos, kw, param):
+    rule, _, _, args, x, y, _, _ = _setup(func, pos, kw, param)
+    rng = np.random.default_rng(11)
+    for mode, seed_like in (("vjp", y), ("jvp", x)):
+        if not _has_batched(rule, mode, param, args):
+            assert _unbatched(rule, param, mode), f"{rule.name} has no batched {mode} for {param}"
+            continue
+        seeds = rng.normal(size=(3,) + np.shape(seed_like))
+        batched = registry.evaluate(rule, f"batch_{mode}", param, args, y, seeds)
+        for k in range(3):
+            seed = float(seeds[k]) if isinstance(seed_like, float) else seeds[k]
+            single = registry.evaluate(rule, mode, param, args, y, seed)
+            expected_shape = np.shape(x) if mode == "vjp" else np.shape(y)
+            assert np.shape(batched) == (3,) + expected_shape, mode
+            np.testing.assert_allclose(batched[k], single, rtol=1e-13, atol=1e-14)

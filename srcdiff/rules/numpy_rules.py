@@ -111,16 +111,24 @@ _SUM_SIGNATURE = "a, axis=None, dtype=None, out=None, keepdims=False"
 _MAX_SIGNATURE = "a, axis=None, out=None, keepdims=False"
 
 
-def _reduction(funcs: object, vjp: str, jvp: str, signature: str = _MAX_SIGNATURE) -> None:
-    """Register a reduction ``f(a, axis=None, ..., keepdims=False)``; ``{axis}``, ``{ties}``
-    and ``{kw}`` stand for the arguments of ``_axis_args``, ``_tie_args``, ``_axis_keywords``."""
+def _keepdims_keyword(consts: Mapping[str, Any]) -> str:
+    """``, keepdims=keepdims`` unless the reduction drops its axes (the literal default)."""
+    return "" if _is_literal(consts, "keepdims", False) else ", keepdims=keepdims"
 
-    def fill(template: str) -> Template:
-        return lambda consts: template.format(axis=_axis_args(consts), ties=_tie_args(consts),
-                                              kw=_axis_keywords(consts))
 
+def _fill(template: str) -> Template:
+    """A reduction's template: ``{axis}``, ``{ties}``, ``{kw}`` and ``{kd}`` stand for the
+    arguments of ``_axis_args``, ``_tie_args``, ``_axis_keywords`` and ``_keepdims_keyword``."""
+    return lambda consts: template.format(axis=_axis_args(consts), ties=_tie_args(consts),
+                                          kw=_axis_keywords(consts), kd=_keepdims_keyword(consts))
+
+
+def _reduction(funcs: object, vjp: str, jvp: str, batch_vjp: str, batch_jvp: str,
+               signature: str = _MAX_SIGNATURE) -> None:
+    """Register a reduction ``f(a, axis=None, ..., keepdims=False)`` (see ``_fill``)."""
     zero = {"dtype": None} if "dtype" in signature else {}
-    defrule(funcs, signature, vjp={"a": fill(vjp), **zero}, jvp={"a": fill(jvp), **zero})
+    defrule(funcs, signature, vjp={"a": _fill(vjp), **zero}, jvp={"a": _fill(jvp), **zero},
+            batch_vjp={"a": _fill(batch_vjp), **zero}, batch_jvp={"a": _fill(batch_jvp), **zero})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,10 +137,10 @@ def _reduction(funcs: object, vjp: str, jvp: str, signature: str = _MAX_SIGNATUR
 
 defrule(np.add, "x1, x2",
         vjp={"x1": _sum_back("dy", "x1", "x2"), "x2": _sum_back("dy", "x2", "x1")},
-        jvp={"x1": _spread("dx1", "x2"), "x2": _spread("dx2", "x1")})
+        jvp={"x1": _spread("dx1", "x2"), "x2": _spread("dx2", "x1")}, pointwise=True)
 defrule(np.subtract, "x1, x2",
         vjp={"x1": _sum_back("dy", "x1", "x2"), "x2": _sum_back("-dy", "x2", "x1")},
-        jvp={"x1": _spread("dx1", "x2"), "x2": _spread("-dx2", "x1")})
+        jvp={"x1": _spread("dx1", "x2"), "x2": _spread("-dx2", "x1")}, pointwise=True)
 elementwise(np.multiply, "x1, x2", x1="x2", x2="x1")
 elementwise(np.true_divide, "x1, x2", x1="1 / x2", x2="-y / x2")  # np.divide is the same
 elementwise(np.power, "x1, x2", x1="x2 * x1 ** (x2 - 1)", x2="xlogy(y, x1)")
@@ -176,22 +184,34 @@ defrule(np.where, "condition, x1, x2",
              "x2": _sum_back("np.where(condition, 0, dy)", "x2", "condition", "x1")},
         jvp={"condition": None,
              "x1": lambda c: f"np.where(condition, dx1, {_where_zeros('x2')(c)})",
-             "x2": lambda c: f"np.where(condition, {_where_zeros('x1')(c)}, dx2)"})
+             "x2": lambda c: f"np.where(condition, {_where_zeros('x1')(c)}, dx2)"},
+        pointwise=True)
 
 # ---------------------------------------------------------------------------------------------
 # Reductions.
 # ---------------------------------------------------------------------------------------------
 
-_reduction(np.sum, "repeat_to_shape(dy, a{axis})", "np.sum(da{kw})", _SUM_SIGNATURE)
+_reduction(np.sum, "repeat_to_shape(dy, a{axis})", "np.sum(da{kw})",
+           "batch_repeat_to_shape(dy, a{axis})", "np.sum(da, axis=batch_axis(axis, a){kd})",
+           _SUM_SIGNATURE)
+
+
+def _mean_vjp(repeat: str) -> Template:
+    return lambda c: (f"{repeat}(dy, a{_axis_args(c)}) / np.size(a)"
+                      if _is_literal(c, "axis", None) else
+                      f"{repeat}(dy, a{_axis_args(c)}) / reduced_size(a, axis)")
+
+
 defrule(np.mean, _SUM_SIGNATURE,
-        vjp={"a": lambda c: (f"repeat_to_shape(dy, a{_axis_args(c)}) / np.size(a)"
-                             if _is_literal(c, "axis", None) else
-                             f"repeat_to_shape(dy, a{_axis_args(c)}) / reduced_size(a, axis)"),
-             "dtype": None},
-        jvp={"a": lambda c: f"np.mean(da{_axis_keywords(c)})", "dtype": None})
+        vjp={"a": _mean_vjp("repeat_to_shape"), "dtype": None},
+        jvp={"a": _fill("np.mean(da{kw})"), "dtype": None},
+        batch_vjp={"a": _mean_vjp("batch_repeat_to_shape"), "dtype": None},
+        batch_jvp={"a": _fill("np.mean(da, axis=batch_axis(axis, a){kd})"), "dtype": None})
 for _funcs in ((np.max, np.amax), (np.min, np.amin)):
     _reduction(_funcs, "repeat_to_shape(dy, a{axis}) * tie_weights(a, y{ties})",
-               "np.sum(da * tie_weights(a, y{ties}){kw})")
+               "np.sum(da * tie_weights(a, y{ties}){kw})",
+               "batch_repeat_to_shape(dy, a{axis}) * tie_weights(a, y{ties})",
+               "np.sum(da * tie_weights(a, y{ties}), axis=batch_axis(axis, a){kd})")
 
 # ---------------------------------------------------------------------------------------------
 # Products.
@@ -199,32 +219,48 @@ for _funcs in ((np.max, np.amax), (np.min, np.amin)):
 
 defrule(np.matmul, "x1, x2",
         vjp={"x1": "matmul_vjp_a(dy, x1, x2)", "x2": "matmul_vjp_b(dy, x1, x2)"},
-        jvp={"x1": "np.matmul(dx1, x2)", "x2": "np.matmul(x1, dx2)"})
+        jvp={"x1": "np.matmul(dx1, x2)", "x2": "np.matmul(x1, dx2)"},
+        batch_vjp={"x1": "batch_matmul_vjp_a(dy, x1, x2)",
+                   "x2": "batch_matmul_vjp_b(dy, x1, x2)"},
+        batch_jvp={"x1": "batch_matmul(dx1, x2, True, False, y)",
+                   "x2": "batch_matmul(x1, dx2, False, True, y)"})
 defrule(np.dot, "a, b",
         vjp={"a": "dot_vjp_a(dy, a, b)", "b": "dot_vjp_b(dy, a, b)"},
-        jvp={"a": "np.dot(da, b)", "b": "np.dot(a, db)"})
+        jvp={"a": "np.dot(da, b)", "b": "np.dot(a, db)"},
+        batch_vjp={"a": "batch_dot_vjp_a(dy, a, b)", "b": "batch_dot_vjp_b(dy, a, b)"},
+        batch_jvp={"a": "batch_dot(da, b, True, False, y)",
+                   "b": "batch_dot(a, db, False, True, y)"})
 
 # ---------------------------------------------------------------------------------------------
 # Shapes.
 # ---------------------------------------------------------------------------------------------
 
 
-def _transpose_vjp(consts: Mapping[str, Any]) -> str:
-    if _is_literal(consts, "axes", None):
-        return "np.transpose(dy)"
-    axes = consts.get("axes")
-    if isinstance(axes, (tuple, list)) and all(isinstance(ax, int) for ax in axes):
-        inverse = [0] * len(axes)
-        for i, ax in enumerate(axes):
-            inverse[ax % len(axes)] = i
-        return f"np.transpose(dy, {tuple(inverse)})"
-    return "np.transpose(dy, inverse_permutation(axes))"
+def _transpose_vjp(transpose: str) -> Template:
+    def build(consts: Mapping[str, Any]) -> str:
+        if _is_literal(consts, "axes", None):
+            return f"{transpose}(dy)"
+        axes = consts.get("axes")
+        if isinstance(axes, (tuple, list)) and all(isinstance(ax, int) for ax in axes):
+            inverse = [0] * len(axes)
+            for i, ax in enumerate(axes):
+                inverse[ax % len(axes)] = i
+            return f"{transpose}(dy, {tuple(inverse)})"
+        return f"{transpose}(dy, inverse_permutation(axes))"
+
+    return build
+
+
+def _transpose_jvp(transpose: str) -> Template:
+    return lambda c: (f"{transpose}(da)" if _is_literal(c, "axes", None)
+                      else f"{transpose}(da, axes)")
 
 
 defrule(np.transpose, "a, axes=None",
-        vjp={"a": _transpose_vjp},
-        jvp={"a": lambda c: "np.transpose(da)" if _is_literal(c, "axes", None)
-             else "np.transpose(da, axes)"})
+        vjp={"a": _transpose_vjp("np.transpose")},
+        jvp={"a": _transpose_jvp("np.transpose")},
+        batch_vjp={"a": _transpose_vjp("batch_transpose")},
+        batch_jvp={"a": _transpose_jvp("batch_transpose")})
 
 
 def _c_order(consts: Mapping[str, Any]) -> str:
@@ -233,9 +269,22 @@ def _c_order(consts: Mapping[str, Any]) -> str:
 
 
 # numpy 2 names the second parameter ``shape`` (``newshape`` is deprecated).
+def _in_c_order(template: str) -> Template:
+    """A batched reshape: only in C order (the batch axis stays the slowest)."""
+
+    def build(consts: Mapping[str, Any]) -> str:
+        if consts.get("order") != "C":
+            raise KeyError("order")
+        return template
+
+    return build
+
+
 defrule(np.reshape, "a, shape, order='C'",
         vjp={"a": lambda c: f"np.reshape(dy, np.shape(a){_c_order(c)})", "shape": None},
-        jvp={"a": lambda c: f"np.reshape(da, shape{_c_order(c)})", "shape": None})
+        jvp={"a": lambda c: f"np.reshape(da, shape{_c_order(c)})", "shape": None},
+        batch_vjp={"a": _in_c_order("batch_reshape(dy, np.shape(a))"), "shape": None},
+        batch_jvp={"a": _in_c_order("batch_reshape(da, shape)"), "shape": None})
 
 # ---------------------------------------------------------------------------------------------
 # Indexing: ``x[index]`` is ``operator.getitem(x, index)``. The index is written with NumPy's
@@ -245,20 +294,30 @@ defrule(np.reshape, "a, shape, order='C'",
 
 defrule(operator.getitem, "a, index", name="indexing x[...]",
         vjp={"a": "index_adjoint(dy, a, np.s_[index])", "index": None},
-        jvp={"a": "da[index]", "index": None})
+        jvp={"a": "da[index]", "index": None},
+        batch_vjp={"a": "batch_index_adjoint(dy, a, np.s_[index])", "index": None},
+        batch_jvp={"a": "batch_index(da, np.s_[index])", "index": None})
 
 # Building arrays from lists: the adjoint of the list is the list of slices.
 defrule(np.stack, "arrays, axis=0", vjp={"arrays": "unstack(dy, arrays, axis)", "axis": None},
-        jvp={"arrays": "np.stack(darrays, axis)", "axis": None})
+        jvp={"arrays": "np.stack(darrays, axis)", "axis": None},
+        batch_vjp={"arrays": "batch_unstack(dy, arrays, axis)", "axis": None},
+        batch_jvp={"arrays": "batch_stack(darrays, axis)", "axis": None})
 defrule(np.array, "object, dtype=None", vjp={"object": "unstack(dy, object)", "dtype": None},
-        jvp={"object": "np.array(dobject)", "dtype": None})
+        jvp={"object": "np.array(dobject)", "dtype": None},
+        batch_vjp={"object": "batch_unstack(dy, object)", "dtype": None},
+        batch_jvp={"object": "batch_array(dobject)", "dtype": None})
 defrule(sum, "iterable, start=0", vjp={"iterable": "spread(dy, iterable)",
                                        "start": "unbroadcast(dy, start)"},
-        jvp={"iterable": "sum(diterable)", "start": "dstart"})
+        jvp={"iterable": "sum(diterable)", "start": "dstart"},
+        batch_vjp={"iterable": "batch_spread(dy, iterable)",
+                   "start": "batch_unbroadcast(dy, start)"},
+        batch_jvp={"iterable": "batch_sum_items(diterable, iterable, y)",
+                   "start": "batch_broadcast_like(dstart, y)"})
 
 # A fresh copy carries its argument's derivative unchanged.
 defrule(np.copy, "a, order='K', subok=False", vjp={"a": "dy", "order": None, "subok": None},
-        jvp={"a": "da", "order": None, "subok": None})
+        jvp={"a": "da", "order": None, "subok": None}, pointwise=True)
 
 # ---------------------------------------------------------------------------------------------
 # Zero derivative.

@@ -22,6 +22,16 @@ string. The second form lets a rule specialise (``np.transpose(dy)`` when ``axes
 
 A parameter mapped to ``None`` has a zero derivative (the condition of ``np.where``); a
 parameter absent from ``vjp`` cannot be differentiated, and activity reaching it is an error.
+
+Batched forms
+-------------
+A *batched* derivative carries several adjoints (tangents) at once along a leading axis, so one
+call of it gives several rows (columns) of a Jacobian. Its templates see ``dy`` (``d<param>``)
+shaped ``(batch,) + shape``; primal values are not batched. A pointwise rule (``elementwise``,
+``+``, ``np.where``) gets its batched forms from its plain ones (``lift`` aligns a batch of
+tangents with the result; ``unbroadcast``/``broadcast_like`` become their ``batch_`` twins);
+any other rule states them in ``batch_vjp``/``batch_jvp``. A rule without them still
+differentiates: a Jacobian through it is computed one row (column) at a time.
 """
 from __future__ import annotations
 
@@ -54,6 +64,9 @@ class Rule:
     vjp: Mapping[str, Template] = field(default_factory=dict)
     jvp: Mapping[str, Template] = field(default_factory=dict)
     zero: bool = False
+    batch_vjp: Mapping[str, Template] | None = None
+    batch_jvp: Mapping[str, Template] | None = None
+    pointwise: bool = False
 
     def bind(self, args: list[Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
         """Map positional and keyword arguments to parameter names, as Python would.
@@ -78,11 +91,14 @@ class Rule:
         return bound
 
     def template(self, mode: str, param: str, consts: Mapping[str, Any]) -> ast.expr | None:
-        """The template expression of ``param`` for ``mode`` ('vjp' or 'jvp').
+        """The template expression of ``param`` for ``mode`` ('vjp', 'jvp', 'batch_vjp' or
+        'batch_jvp').
 
         Returns None for a zero derivative. Raises ``KeyError`` when the rule has no
-        derivative for ``param``.
+        derivative (no batched derivative) for ``param``.
         """
+        if mode.startswith("batch_"):
+            return self._batch_template(mode, param, consts)
         table = self.vjp if mode == "vjp" else self.jvp
         if param not in table:
             raise KeyError(param)
@@ -95,6 +111,64 @@ class Rule:
     def differentiable(self, param: str) -> bool:
         """Whether activity may flow through ``param`` (a rule exists for it)."""
         return param in self.vjp
+
+    def _batch_template(self, mode: str, param: str,
+                        consts: Mapping[str, Any]) -> ast.expr | None:
+        table = self.batch_vjp if mode == "batch_vjp" else self.batch_jvp
+        if table is not None:
+            if param not in table:
+                raise KeyError(param)
+            entry = table[param]
+            if entry is None:
+                return None
+            return parse_template(entry(consts) if callable(entry) else entry)
+        if not self.pointwise:
+            raise KeyError(param)
+        plain = self.template(mode[len("batch_"):], param, consts)
+        if plain is None:
+            return None
+        tangents = {f"d{p}" for p in self.params} if mode == "batch_jvp" else set()
+        return _Batch(tangents).visit(plain)
+
+
+#: The helpers a pointwise rule's template may call, and their batched twins (None: the
+#: helper only reads primal values, and is the same in a batched derivative).
+_POINTWISE_HELPERS: dict[str, str | None] = {
+    "unbroadcast": "batch_unbroadcast", "broadcast_like": "batch_broadcast_like",
+    "xlogy": None, "tie_weights": None,
+}
+
+
+class _Batch(ast.NodeTransformer):
+    """Rewrite a pointwise template into its batched form: the tangents are lifted to the
+    result's rank, the broadcasting helpers become their batched twins."""
+
+    def __init__(self, tangents: set[str]) -> None:
+        self.tangents = tangents
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id in self.tangents:
+            return ast.Call(ast.Name("lift", ast.Load()), [node, ast.Name("y", ast.Load())], [])
+        if node.id in _POINTWISE_HELPERS:
+            return ast.Name(_POINTWISE_HELPERS[node.id] or node.id, ast.Load())
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        func = node.func
+        if isinstance(func, ast.Name) and func.id not in _POINTWISE_HELPERS and \
+                func.id not in TEMPLATE_BUILTINS and func.id not in TEMPLATE_MODULES:
+            from srcdiff import runtime
+
+            if hasattr(runtime, func.id):  # a helper with no known batched twin
+                raise KeyError(func.id)
+        if (isinstance(func, ast.Name) and func.id == "broadcast_like" and node.args
+                and isinstance(node.args[0], ast.Name) and node.args[0].id in self.tangents):
+            # batch_broadcast_like lifts its argument itself
+            node.args[1:] = [self.visit(arg) for arg in node.args[1:]]
+            node.func = ast.Name("batch_broadcast_like", ast.Load())
+            return node
+        self.generic_visit(node)
+        return node
 
 
 @functools.cache
@@ -175,11 +249,19 @@ def _display_name(func: object) -> str:
 
 def defrule(funcs: object | Iterable[object], signature: str, *,
             vjp: Mapping[str, Template], jvp: Mapping[str, Template],
-            name: str | None = None) -> Rule:
-    """Register a rule with explicit reverse and forward templates per parameter."""
+            name: str | None = None, batch_vjp: Mapping[str, Template] | None = None,
+            batch_jvp: Mapping[str, Template] | None = None,
+            pointwise: bool = False) -> Rule:
+    """Register a rule with explicit reverse and forward templates per parameter.
+
+    ``pointwise`` derives the batched forms from these; otherwise ``batch_vjp`` and
+    ``batch_jvp`` give them (see the module docstring)."""
     params, defaults = parse_signature(signature)
     first = funcs[0] if isinstance(funcs, (tuple, list)) else funcs
-    rule = Rule(name or _display_name(first), params, defaults, dict(vjp), dict(jvp))
+    rule = Rule(name or _display_name(first), params, defaults, dict(vjp), dict(jvp),
+                batch_vjp=None if batch_vjp is None else dict(batch_vjp),
+                batch_jvp=None if batch_jvp is None else dict(batch_jvp),
+                pointwise=pointwise)
     return register(funcs, rule)
 
 
@@ -225,7 +307,7 @@ def elementwise(funcs: object | Iterable[object], signature: str,
             # still have the result's shape.
             tangent = f"broadcast_like({tangent}, y)"
         jvp[param] = tangent
-    return defrule(funcs, signature, vjp=vjp, jvp=jvp, name=name)
+    return defrule(funcs, signature, vjp=vjp, jvp=jvp, name=name, pointwise=True)
 
 
 def nondiff(*funcs: object, name: str | None = None) -> None:
@@ -316,7 +398,8 @@ def evaluate(rule: Rule, mode: str, param: str, args: Mapping[str, Any], result:
 
     ``mode`` is 'vjp' (``seed`` is ``dy``; returns the adjoint contribution to ``param``) or
     'jvp' (``seed`` is the tangent of ``param``; returns its contribution to the tangent of
-    the result). ``args`` maps every parameter name to its value, as ``Rule.bind`` does.
+    the result), or their batched forms 'batch_vjp', 'batch_jvp' (``seed`` a batch).
+    ``args`` maps every parameter name to its value, as ``Rule.bind`` does.
     Returns None for a zero derivative. This is how a rule is tested alone.
     """
     from srcdiff import runtime
@@ -331,6 +414,6 @@ def evaluate(rule: Rule, mode: str, param: str, args: Mapping[str, Any], result:
     env.update(TEMPLATE_MODULES)
     env.update(args)
     env["y"] = result
-    env["dy" if mode == "vjp" else f"d{param}"] = seed
+    env["dy" if mode.endswith("vjp") else f"d{param}"] = seed
     code = compile(ast.Expression(ast.fix_missing_locations(template)), "<rule>", "eval")
     return eval(code, env)  # noqa: S307  (our own templates, on test values)

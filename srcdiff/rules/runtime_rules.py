@@ -16,34 +16,53 @@ nondiff(rt.scalar_seed, rt.zero_gradient, rt.reduced_size, rt.tie_weights,
 
 defrule(rt.unbroadcast, "g, like",
         vjp={"g": "broadcast_like(dy, g)", "like": None},
-        jvp={"g": "unbroadcast(dg, like)", "like": None})
+        jvp={"g": "unbroadcast(dg, like)", "like": None},
+        batch_vjp={"g": "batch_broadcast_like(dy, g)", "like": None},
+        batch_jvp={"g": "batch_unbroadcast(dg, like)", "like": None})
 defrule(rt.broadcast_like, "t, like",
         vjp={"t": "unbroadcast(dy, t)", "like": None},
-        jvp={"t": "broadcast_like(dt, like)", "like": None})
+        jvp={"t": "broadcast_like(dt, like)", "like": None},
+        batch_vjp={"t": "batch_unbroadcast(dy, t)", "like": None},
+        batch_jvp={"t": "batch_broadcast_like(dt, like)", "like": None})
 defrule(rt.repeat_to_shape, "g, like, axis=None, keepdims=False",
         vjp={"g": "sum_to(dy, g, axis, keepdims)", "like": None, "axis": None,
              "keepdims": None},
         jvp={"g": "repeat_to_shape(dg, like, axis, keepdims)", "like": None, "axis": None,
-             "keepdims": None})
+             "keepdims": None},
+        batch_vjp={"g": "batch_sum_to(dy, g, axis, keepdims)", "like": None, "axis": None,
+                   "keepdims": None},
+        batch_jvp={"g": "batch_repeat_to_shape(dg, like, axis, keepdims)", "like": None,
+                   "axis": None, "keepdims": None})
 defrule(rt.as_gradient, "g, like",
         vjp={"g": "as_gradient(dy, g)", "like": None},
-        jvp={"g": "as_gradient(dg, like)", "like": None})
+        jvp={"g": "as_gradient(dg, like)", "like": None},
+        batch_vjp={"g": "batch_as_gradient(dy, g)", "like": None},
+        batch_jvp={"g": "batch_as_gradient(dg, like)", "like": None})
 defrule(rt.as_tangent, "t, like",
         vjp={"like": None},
-        jvp={"t": "as_tangent(dt, like)", "like": None})
+        jvp={"t": "as_tangent(dt, like)", "like": None},
+        batch_jvp={"t": "batch_as_tangent(dt, like)", "like": None})
 defrule(rt.index_adjoint, "g, like, index",
         vjp={"g": "dy[index]", "like": None, "index": None},
-        jvp={"g": "index_adjoint(dg, like, index)", "like": None, "index": None})
+        jvp={"g": "index_adjoint(dg, like, index)", "like": None, "index": None},
+        batch_vjp={"g": "batch_index(dy, index)", "like": None, "index": None},
+        batch_jvp={"g": "batch_index_adjoint(dg, like, index)", "like": None, "index": None})
 defrule(rt.zero_slot, "g, index",
         vjp={"g": "zero_slot(dy, index)", "index": None},
-        jvp={"g": "zero_slot(dg, index)", "index": None})
+        jvp={"g": "zero_slot(dg, index)", "index": None},
+        batch_vjp={"g": "batch_zero_slot(dy, index)", "index": None},
+        batch_jvp={"g": "batch_zero_slot(dg, index)", "index": None})
 defrule(rt.set_slot, "t, index, value",
         vjp={"t": "zero_slot(dy, index)", "index": None, "value": "unbroadcast(dy[index], value)"},
         jvp={"t": "set_slot(dt, index, np.zeros_like(value))", "index": None,
-             "value": "set_slot(np.zeros_like(t), index, dvalue)"})
+             "value": "set_slot(np.zeros_like(t), index, dvalue)"},
+        batch_vjp={"t": "batch_zero_slot(dy, index)", "index": None,
+                   "value": "batch_unbroadcast(batch_index(dy, index), value)"},
+        batch_jvp={"t": "batch_zero_slot(dt, index)", "index": None,
+                   "value": "batch_set_slot(batch_zeros(t, len(dvalue)), index, dvalue)"})
 defrule(rt.xlogy, "x1, x2",
         vjp={"x1": "unbroadcast(dy * np.log(x2), x1)", "x2": "unbroadcast(dy * x1 / x2, x2)"},
-        jvp={"x1": "xlogy(dx1, x2)", "x2": "dx2 * x1 / x2"})
+        jvp={"x1": "xlogy(dx1, x2)", "x2": "dx2 * x1 / x2"}, pointwise=True)
 defrule(rt.unstack, "g, like, axis=0",
         vjp={"like": None, "axis": None},
         jvp={"g": "unstack(dg, like, axis)", "like": None, "axis": None})
@@ -56,13 +75,24 @@ defrule(rt.spread, "g, like",
 # adjoint is the product again (the transpose of a transpose).
 defrule(rt.matmul_vjp_a, "g, a, b",
         vjp={"g": "np.matmul(dy, b)", "a": None},
-        jvp={"g": "matmul_vjp_a(dg, a, b)", "a": None, "b": "matmul_vjp_a(g, a, db)"})
+        jvp={"g": "matmul_vjp_a(dg, a, b)", "a": None, "b": "matmul_vjp_a(g, a, db)"},
+        batch_vjp={"g": "batch_matmul(dy, b, True, False, g)", "a": None},
+        batch_jvp={"g": "batch_matmul_vjp_a(dg, a, b)", "a": None,
+                   "b": "batch_matmul_vjp_a(g, a, db, False, True)"})
 defrule(rt.matmul_vjp_b, "g, a, b",
         vjp={"g": "np.matmul(a, dy)", "b": None},
-        jvp={"g": "matmul_vjp_b(dg, a, b)", "a": "matmul_vjp_b(g, da, b)", "b": None})
+        jvp={"g": "matmul_vjp_b(dg, a, b)", "a": "matmul_vjp_b(g, da, b)", "b": None},
+        batch_vjp={"g": "batch_matmul(a, dy, False, True, g)", "b": None},
+        batch_jvp={"g": "batch_matmul_vjp_b(dg, a, b)",
+                   "a": "batch_matmul_vjp_b(g, da, b, False, True)", "b": None})
+# Their batched forms in the other operand (a batch of b in dot_vjp_a) are not written yet.
 defrule(rt.dot_vjp_a, "g, a, b",
         vjp={"g": "np.dot(dy, b)", "a": None},
-        jvp={"g": "dot_vjp_a(dg, a, b)", "a": None, "b": "dot_vjp_a(g, a, db)"})
+        jvp={"g": "dot_vjp_a(dg, a, b)", "a": None, "b": "dot_vjp_a(g, a, db)"},
+        batch_vjp={"g": "batch_dot(dy, b, True, False, g)", "a": None},
+        batch_jvp={"g": "batch_dot_vjp_a(dg, a, b)", "a": None})
 defrule(rt.dot_vjp_b, "g, a, b",
         vjp={"g": "np.dot(a, dy)", "b": None},
-        jvp={"g": "dot_vjp_b(dg, a, b)", "a": "dot_vjp_b(g, da, b)", "b": None})
+        jvp={"g": "dot_vjp_b(dg, a, b)", "a": "dot_vjp_b(g, da, b)", "b": None},
+        batch_vjp={"g": "batch_dot(a, dy, False, True, g)", "b": None},
+        batch_jvp={"g": "batch_dot_vjp_b(dg, a, b)", "b": None})
