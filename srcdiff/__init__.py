@@ -3,7 +3,18 @@
 srcdiff reads a function's source, emits a derivative function that applies the chain rule
 statement by statement, and runs it. See ``srcdiff.emit`` to read the generated code.
 """
-from srcdiff.api import check_grad, emit, grad, hessian, jacobian, jvp, value_and_grad, vjp
+from srcdiff.api import (
+    check_grad,
+    emit,
+    grad,
+    hessian,
+    jacobian,
+    jvp,
+    jvp_batch,
+    value_and_grad,
+    vjp,
+    vjp_batch,
+)
 from srcdiff.control import no_grad, stop_gradient
 from srcdiff.errors import (
     GradientCheckError,
@@ -17,5 +28,5 @@ __version__ = "0.1.0"
 __all__ = [
     "GradientCheckError", "NonScalarOutputError", "SrcdiffError", "UnsupportedSyntaxError",
     "check_grad", "emit", "grad", "hessian", "jacobian", "jvp", "no_grad", "stop_gradient",
-    "value_and_grad", "vjp",
+    "value_and_grad", "vjp", "vjp_batch", "jvp_batch",
 ]

@@ -206,7 +206,9 @@ def _built(func: Any, kind: str, wrt: Wrt, callers: tuple[Any, ...] = (),
                 source = parse.parse_function(func)
                 globals_ = inspect.unwrap(func).__globals__
             chain = (*callers, func)
-            request = reverse.Request(kind, names, as_tuple, callers=chain, name=name)
+            batched = kind.startswith("batch_")
+            request = reverse.Request(kind.removeprefix("batch_"), names, as_tuple,
+                                      callers=chain, name=name, batched=batched)
             built = _load(build_from_source(source, request), source, chain, globals_)
             _CACHE[key] = built
     return built
@@ -250,9 +252,11 @@ def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
             # Reported with file and line by the fence pass when the derivative is built.
             break
 
+    seeded = kind.removeprefix("batch_") in ("vjp", "jvp")
+
     def operator(*args: Any, **kwargs: Any) -> Any:
         ct = None
-        if kind in ("vjp", "jvp"):
+        if seeded:
             if not args:
                 what = "output cotangent" if kind == "vjp" else "tangent"
                 raise TypeError(f"{kind} of {func.__name__} needs the {what} as its last "
@@ -268,7 +272,7 @@ def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
         if inner is not None:
             inner.func.srcdiff_refresh()
         built.func.srcdiff_refresh()
-        if kind in ("vjp", "jvp"):
+        if seeded:
             values.append(ct)
         return built.func(*values)
 
@@ -322,17 +326,41 @@ def _basis(shape: tuple[int, ...], k: int, like: Any) -> Any:
     return float(unit) if not isinstance(like, np.generic) else like.dtype.type(unit)
 
 
-def jacobian(func: Callable[..., Any], wrt: Wrt = 0,
-             mode: str | None = None) -> Callable[..., Any]:
+def vjp_batch(func: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
+    """``vjp_batch(f)(*args, cts)``: ``vjp(f)(*args, ct)`` for every ``ct`` of the batch
+    ``cts`` (its first axis) in one call of one derivative function.
+
+    Raises :class:`UnsupportedSyntaxError` when ``f`` uses a rule or construct without a
+    batched form (:func:`jacobian` then falls back to one pass per row).
+    """
+    return _make_operator(func, wrt, "batch_vjp")
+
+
+def jvp_batch(func: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
+    """``jvp_batch(f)(*args, tangents)``: ``(f(*args), T)`` where ``T[k]`` is the tangent
+    along ``tangents[k]`` (the first axis is the batch), in one call of one derivative
+    function. Raises like :func:`vjp_batch`."""
+    return _make_operator(func, wrt, "batch_jvp")
+
+
+def jacobian(func: Callable[..., Any], wrt: Wrt = 0, mode: str | None = None,
+             vectorize: bool | None = None) -> Callable[..., Any]:
     """``jacobian(f)(*args)``: the derivative of every output entry w.r.t. every entry of the
     ``wrt`` argument, shaped ``out.shape + arg.shape``.
 
     Reverse mode gives a row per output entry, forward mode a column per input entry;
     srcdiff takes whichever needs fewer passes, unless ``mode`` ('reverse' or 'forward')
     says. ``wrt`` is one parameter.
+
+    The passes run vectorised, as one call of a batched derivative (:func:`vjp_batch`,
+    :func:`jvp_batch`), when every rule ``f`` uses has a batched form; otherwise one call per
+    row (column). ``vectorize=True`` requires the batched path (raising
+    :class:`UnsupportedSyntaxError` when it cannot be built), ``False`` forbids it.
     """
     if isinstance(wrt, tuple):
         raise SrcdiffError("jacobian takes one wrt parameter; call it once per parameter")
+    if mode not in (None, "reverse", "forward"):
+        raise SrcdiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
 
     def jacobian_of(*args: Any, **kwargs: Any) -> Any:
         out = func(*args, **kwargs)
@@ -344,24 +372,53 @@ def jacobian(func: Callable[..., Any], wrt: Wrt = 0,
         out_shape, arg_shape = np.shape(out), np.shape(arg)
         m, n = int(np.prod(out_shape)), int(np.prod(arg_shape))
         chosen = mode or ("reverse" if m <= n else "forward")
-        matrix = np.zeros((m, n))
-        if chosen == "reverse":
-            pullback = vjp(func, wrt=wrt)
-            for k in range(m):
-                row = pullback(*args, _basis(out_shape, k, out), **kwargs)
-                matrix[k] = np.ravel(row)
-        elif chosen == "forward":
-            pushforward = jvp(func, wrt=wrt)
-            for k in range(n):
-                _, column = pushforward(*args, _basis(arg_shape, k, arg), **kwargs)
-                matrix[:, k] = np.ravel(column)
-        else:
-            raise SrcdiffError(f"mode must be 'reverse' or 'forward', not {chosen!r}")
+        matrix = None
+        if vectorize is not False:
+            try:
+                matrix = _batched_jacobian(func, wrt, chosen, args, kwargs, m, n,
+                                           out_shape, arg_shape)
+            except UnsupportedSyntaxError:
+                if vectorize:
+                    raise
+        if matrix is None:
+            matrix = _looped_jacobian(func, wrt, chosen, args, kwargs, m, n, out, arg)
         result = matrix.reshape(out_shape + arg_shape)
         return float(result) if result.shape == () else result
 
     jacobian_of.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
     return jacobian_of
+
+
+def _batched_jacobian(func: Callable[..., Any], wrt: Wrt, chosen: str, args: tuple[Any, ...],
+                      kwargs: dict[str, Any], m: int, n: int, out_shape: tuple[int, ...],
+                      arg_shape: tuple[int, ...]) -> np.ndarray:
+    """The (m, n) Jacobian matrix from one call of a batched derivative."""
+    if chosen == "reverse":
+        cotangents = np.eye(m).reshape((m,) + out_shape)
+        rows = vjp_batch(func, wrt=wrt)(*args, cotangents, **kwargs)
+        return np.asarray(rows, dtype=np.float64).reshape(m, n)
+    tangents = np.eye(n).reshape((n,) + arg_shape)
+    _, columns = jvp_batch(func, wrt=wrt)(*args, tangents, **kwargs)
+    return np.asarray(columns, dtype=np.float64).reshape(n, m).T
+
+
+def _looped_jacobian(func: Callable[..., Any], wrt: Wrt, chosen: str, args: tuple[Any, ...],
+                     kwargs: dict[str, Any], m: int, n: int, out: Any,
+                     arg: Any) -> np.ndarray:
+    """The (m, n) Jacobian matrix, one derivative call per row (reverse) or column."""
+    out_shape, arg_shape = np.shape(out), np.shape(arg)
+    matrix = np.zeros((m, n))
+    if chosen == "reverse":
+        pullback = vjp(func, wrt=wrt)
+        for k in range(m):
+            row = pullback(*args, _basis(out_shape, k, out), **kwargs)
+            matrix[k] = np.ravel(row)
+    else:
+        pushforward = jvp(func, wrt=wrt)
+        for k in range(n):
+            _, column = pushforward(*args, _basis(arg_shape, k, arg), **kwargs)
+            matrix[:, k] = np.ravel(column)
+    return matrix
 
 
 def hessian(func: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
@@ -399,7 +456,7 @@ def _perturbable(value: Any) -> np.ndarray:
 
 def check_grad(func: Callable[..., Any], *args: Any, wrt: Wrt = 0, eps: float = 1e-6,
                rtol: float = 1e-5, atol: float = 1e-7, seed: int = 0,
-               forward: bool = True) -> float:
+               forward: bool = True, batched: bool = True) -> float:
     """Compare srcdiff's derivatives with central finite differences; return the max error.
 
     For a scalar output the gradient is checked; otherwise the gradient of
@@ -409,6 +466,10 @@ def check_grad(func: Callable[..., Any], *args: Any, wrt: Wrt = 0, eps: float = 
     With ``forward`` (the default), forward mode is checked too: the tangent along a random
     direction ``v`` must match finite differences along ``v``, and forward and reverse must
     agree to rounding, ``<vjp(ct), v> == <ct, jvp(v)>`` (the dot-product test).
+
+    With ``batched`` (the default), when ``f`` has batched derivatives (:func:`vjp_batch`,
+    :func:`jvp_batch`, what :func:`jacobian` runs) each item of a batch of two random
+    cotangents (tangents) must give what the unbatched derivative gives for it.
     """
     params = [p.name for p in _parameters(func)]
     names, as_tuple = resolve_wrt(func, params, wrt)
@@ -448,7 +509,67 @@ def check_grad(func: Callable[..., Any], *args: Any, wrt: Wrt = 0, eps: float = 
     if forward:
         worst = max(worst, _check_forward(func, args, wrt, names, params, results, ct, rng,
                                           eps, rtol, atol))
+    if batched:
+        _check_batched(func, args, wrt, names, params, output, rng, forward)
     return worst
+
+
+def _batch_of(value: Any, rng: np.random.Generator) -> np.ndarray:
+    """Two random values shaped like ``value``, stacked (a batch), of its floating dtype."""
+    dtype = np.result_type(np.asarray(value).dtype, np.float32)
+    return rng.standard_normal((2,) + np.shape(value)).astype(dtype)
+
+
+def _item(batch: np.ndarray, k: int, like: Any) -> Any:
+    """Item ``k`` of a batch, of the kind of ``like`` (an array, a NumPy scalar, a float)."""
+    if isinstance(like, np.ndarray):
+        return batch[k]
+    if isinstance(like, np.generic):
+        return like.dtype.type(batch[k])
+    return float(batch[k])
+
+
+def _check_batched(func: Callable[..., Any], args: tuple[Any, ...], wrt: Wrt,
+                   names: tuple[str, ...], params: list[str], output: Any,
+                   rng: np.random.Generator, forward: bool) -> None:
+    """The batched half of :func:`check_grad`: each item of a batched derivative equals the
+    unbatched derivative of that item (to rounding: the two may sum in other orders)."""
+
+    def same(batched: Any, single: Any, what: str, k: int) -> None:
+        low = np.float32 in (np.asarray(batched).dtype, np.asarray(single).dtype)
+        b, s = np.asarray(batched, np.float64), np.asarray(single, np.float64)
+        tol = (1e-5 if low else 1e-10) * (1 + float(np.max(np.abs(s), initial=0.0)))
+        if b.shape != s.shape or not float(np.max(np.abs(b - s), initial=0.0)) <= tol:
+            raise GradientCheckError(
+                f"batched {what} of {func.__name__}, item {k}, differs from the unbatched "
+                f"one:\nbatched: {b!r}\nunbatched: {s!r}")
+
+    if isinstance(output, (tuple, list)):
+        return  # the cotangent of a tuple output is a tuple: batches of those are not built
+    as_tuple = isinstance(wrt, tuple)
+    cts = _batch_of(np.asarray(output, np.float64), rng)
+    try:
+        rows = vjp_batch(func, wrt=wrt)(*args, cts)
+    except UnsupportedSyntaxError:  # no batched form: jacobian loops instead
+        rows = None
+    for k in range(2 if rows is not None else 0):
+        single = vjp(func, wrt=wrt)(*args, cts[k])
+        for r, s in zip(rows if as_tuple else (rows,), single if as_tuple else (single,),
+                        strict=True):
+            same(np.asarray(r)[k], s, "vector-Jacobian product", k)
+    if not forward:
+        return
+    values = [args[params.index(name)] for name in names]
+    directions = [_batch_of(value, rng) for value in values]
+    try:
+        _, columns = jvp_batch(func, wrt=wrt)(
+            *args, tuple(directions) if as_tuple else directions[0])
+    except UnsupportedSyntaxError:
+        return
+    for k in range(2):
+        item = [_item(d, k, value) for d, value in zip(directions, values, strict=True)]
+        _, single = jvp(func, wrt=wrt)(*args, tuple(item) if as_tuple else item[0])
+        same(np.asarray(columns)[k], single, "tangent", k)
 
 
 def _check_forward(func: Callable[..., Any], args: tuple[Any, ...], wrt: Wrt,

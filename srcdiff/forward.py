@@ -31,9 +31,10 @@ from srcdiff.reverse import (
 from srcdiff.rules.registry import instantiate
 
 
-def jvp_name(func: object, wrt: list[str] | tuple[str, ...]) -> str:
-    """``jvp_layer_W_x``: the forward derivative of ``layer`` w.r.t. ``W`` and ``x``."""
-    return "_".join(["jvp", getattr(func, "__name__", "f"), *wrt])
+def jvp_name(func: object, wrt: list[str] | tuple[str, ...], kind: str = "jvp") -> str:
+    """``jvp_layer_W_x``: the forward derivative of ``layer`` w.r.t. ``W`` and ``x``
+    (``batch_jvp_layer_W_x`` its batched form)."""
+    return "_".join([kind, getattr(func, "__name__", "f"), *wrt])
 
 
 class _Forward(_Reverse):
@@ -48,7 +49,11 @@ class _Forward(_Reverse):
         return self.zeros_like_expr(atom)
 
     def zeros_like_expr(self, atom: ast.expr) -> ast.expr:
-        if isinstance(atom, ast.Name) and atom.id in self.tuple_names:
+        tuple_like = isinstance(atom, ast.Name) and atom.id in self.tuple_names
+        if self.batch is not None:
+            helper = "batch_zero_tangents" if tuple_like else "batch_zeros"
+            return ast.Call(self.runtime(helper), [atom, _name(self.batch)], [])
+        if tuple_like:
             return ast.Call(self.runtime("zero_tangents"), [atom], [])
         return ast.Call(ast.Attribute(self.runtime("np"), "zeros_like", ast.Load()), [atom], [])
 
@@ -167,8 +172,9 @@ class _Forward(_Reverse):
             return [_assign(stmt.target, stmt.value, pure=False)]
         key = (id(op.callee), tuple(params))
         if key not in self.callees:
-            self.callees[key] = Callee(op.callee, tuple(params), jvp_name(op.callee, params),
-                                       kind="jvp")
+            kind = "batch_jvp" if self.request.batched else "jvp"
+            self.callees[key] = Callee(op.callee, tuple(params),
+                                       jvp_name(op.callee, params, kind), kind=kind)
             self.namer.reserve(self.callees[key].alias)
         callee = self.callees[key]
         tangents = [self.tangent(op.args[p]) for p in params]
@@ -191,7 +197,8 @@ class _Forward(_Reverse):
         if stmt.target in self.act.active and (self.has_tangent(value)
                                                or self.has_tangent(_name(stmt.target))):
             before = self.tangent(_name(stmt.target))
-            slot = ast.Call(self.runtime("set_slot"), [
+            helper = "batch_set_slot" if self.request.batched else "set_slot"
+            slot = ast.Call(self.runtime(helper), [
                 before, _index_value(index, self.runtime("np")), self.tangent(value)], [])
             code += [write, self.define(stmt.target, slot)]
         else:
@@ -297,11 +304,16 @@ class _Forward(_Reverse):
         out = fn.result.value
         value_tangent = self.tangent(out) if self.has_tangent(out) else \
             self.zeros_like_expr(out)
-        result = ast.Tuple([out, ast.Call(self.runtime("as_tangent"), [value_tangent, out],
-                                          [])], ast.Load())
+        batch = "batch_" if request.batched else ""
+        result = ast.Tuple([out, ast.Call(self.runtime(f"{batch}as_tangent"),
+                                          [value_tangent, out], [])], ast.Load())
         doc = (f"Value and tangent of {fn.name} in the direction "
                f"{', '.join(tangent_params)} of {', '.join(request.wrt)} "
                f"({fn.source.origin(fn.source.node).short}).")
+        if request.batched:
+            doc = (f"Value of {fn.name} and its tangents in a batch of directions "
+                   f"{', '.join(tangent_params)} of {', '.join(request.wrt)} (first axis) "
+                   f"({fn.source.origin(fn.source.node).short}).")
         if request.as_tuple and len(tangent_params) > 1:
             unpack_name = self.namer.fresh("tangents")
             head: list[ast.stmt] = [ast.Assign(
@@ -316,8 +328,11 @@ class _Forward(_Reverse):
         else:
             head = []
             signature_tangents = tangent_params
+        if self.batch is not None:
+            head.append(_assign(self.batch, ast.Call(_name("len"), [_name(tangent_params[0])],
+                                                     [])))
         node = ast.FunctionDef(
-            name=request.name or self.namer.fresh(f"jvp_{fn.name}"),
+            name=request.name or self.namer.fresh(f"{batch}jvp_{fn.name}"),
             args=ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in fn.params]
                                + [ast.arg(t) for t in signature_tangents], vararg=None,
                                kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),

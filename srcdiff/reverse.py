@@ -54,7 +54,9 @@ class Request:
     parameter names; ``as_tuple`` whether gradients are returned as a tuple; ``defaults``
     whether the signature keeps the user's defaults (for standalone modules); ``callers`` the
     user functions whose derivatives are being built around this one (a call back to one of
-    them is recursion); ``name`` the derivative function's name, when a caller fixed it."""
+    them is recursion); ``name`` the derivative function's name, when a caller fixed it;
+    ``batched`` whether it takes a batch of cotangents ('vjp') or tangents ('jvp') along a
+    leading axis (see :mod:`srcdiff.rules.registry`)."""
 
     kind: str
     wrt: tuple[str, ...]
@@ -62,6 +64,7 @@ class Request:
     defaults: bool = False
     callers: tuple[object, ...] = ()
     name: str | None = None
+    batched: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class _Reverse:
         self.defined: set[str] = set()
         self.problems: list[Problem] = []
         self.runtime_names: dict[str, str] = {}
+        self.batch = self.namer.fresh("batch") if request.batched else None
 
     def adjoint(self, name: str) -> str:
         if name not in self.adjoints:
@@ -179,6 +183,9 @@ class _Reverse:
                 if isinstance(atom, ast.Name) and atom.id in active:
                     part = ast.Call(self.runtime("cotangent_part"),
                                     [dy, ast.Constant(int(param[4:])), atom], [])
+                    if self.batch is not None:
+                        part.func = self.runtime("batch_cotangent_part")
+                        part.args.append(_name(self.batch))
                     out.append((atom.id, part))
             return out
         if op.kind == "item":  # a = t[k]: dt gets da in slot k
@@ -210,7 +217,8 @@ class _Reverse:
                 continue
             value = self.instantiate(template, stmt, dy)
             if _same_operand(op.args, atom.id):
-                value = _strip_unbroadcast(value, atom.id, self.runtime_names.get("unbroadcast"))
+                helper = "batch_unbroadcast" if self.request.batched else "unbroadcast"
+                value = _strip_unbroadcast(value, atom.id, self.runtime_names.get(helper))
             out.append((atom.id, value))
         return out
 
@@ -218,6 +226,12 @@ class _Reverse:
         """The rule's ``mode`` ('vjp' or 'jvp') template for ``param``; None for a zero
         derivative, or (reported) when the rule has none for that argument."""
         assert stmt.op.rule is not None
+        if self.request.batched:
+            try:
+                return stmt.op.rule.template(f"batch_{mode}", param, literal_args(stmt.op))
+            except KeyError:
+                self.unbatchable(stmt, f"{stmt.op.what} (argument {param!r})")
+                return None
         try:
             return stmt.op.rule.template(mode, param, literal_args(stmt.op))
         except KeyError:
@@ -225,6 +239,12 @@ class _Reverse:
                          f"{param!r}", "wrap that argument in srcdiff.stop_gradient() if its "
                          "derivative should be zero")
             return None
+
+    def unbatchable(self, stmt: Assign, what: str) -> None:
+        """Report that a batched derivative cannot be built (a Jacobian then takes one pass
+        per row or column)."""
+        self.problem(stmt, f"no batched derivative of {what}",
+                     "srcdiff.jacobian computes this Jacobian one row (column) at a time")
 
     def call_contributions(self, stmt: Assign, dy: ast.Name) -> list[tuple[str, ast.expr]]:
         """``y = f(a, b)`` for a user function ``f``: one call of ``f``'s own derivative
@@ -249,7 +269,9 @@ class _Reverse:
             return []
         key = (id(op.callee), tuple(params))
         if key not in self.callees:
-            self.callees[key] = Callee(op.callee, tuple(params), callee_name(op.callee, params))
+            kind = "batch_vjp" if self.request.batched else "vjp"
+            self.callees[key] = Callee(op.callee, tuple(params),
+                                       callee_name(op.callee, params, kind), kind)
             self.namer.reserve(self.callees[key].alias)
         callee = self.callees[key]
         call = ast.Call(_name(callee.alias), [*op.args.values(), dy], [])
@@ -328,12 +350,16 @@ class _Reverse:
         code: list[ast.stmt] = []
         adjoint = self.adjoint(stmt.target)
         if stmt.target in self.act.active and adjoint in self.defined:
+            batch = "batch_" if self.batch is not None else ""
             if isinstance(value, ast.Name) and value.id in self.act.active:
-                slot = ast.Subscript(_name(adjoint), index, ast.Load())
-                contribution = ast.Call(self.runtime("unbroadcast"), [slot, value], [])
+                slot: ast.expr = ast.Subscript(_name(adjoint), index, ast.Load())
+                if batch:
+                    slot = ast.Call(self.runtime("batch_index"), [
+                        _name(adjoint), _index_value(index, self.runtime("np"))], [])
+                contribution = ast.Call(self.runtime(f"{batch}unbroadcast"), [slot, value], [])
                 code.append(self.accumulate(value.id, contribution))
-            zeroed = ast.Call(self.runtime("zero_slot"), [_name(adjoint), _index_value(
-                index, self.runtime("np"))], [])
+            zeroed = ast.Call(self.runtime(f"{batch}zero_slot"), [
+                _name(adjoint), _index_value(index, self.runtime("np"))], [])
             code.append(self.accumulate_assign(adjoint, zeroed))
         code.append(ast.Assign([ast.Subscript(_name(stmt.target), index, ast.Store())],
                                _name(op.saved)))
@@ -347,6 +373,9 @@ class _Reverse:
         adjoint = self.adjoint(stmt.target)
         if stmt.target in self.act.active and adjoint in self.defined:
             popped = ast.Call(self.runtime("pop_adjoint"), [_name(adjoint), value], [])
+            if self.batch is not None:
+                popped = ast.Call(self.runtime("batch_pop_adjoint"),
+                                  [_name(adjoint), value, _name(self.batch)], [])
             if isinstance(value, ast.Name) and value.id in self.act.active:
                 code.append(self.accumulate(value.id, popped))
             else:
@@ -491,6 +520,8 @@ class _Reverse:
         tuple's is ``zero_items(name)``)."""
         if name in self.tuple_names:
             return ast.Call(self.runtime("zero_items"), [_name(name)], [])
+        if self.batch is not None:
+            return ast.Call(self.runtime("batch_zeros"), [_name(name), _name(self.batch)], [])
         return ast.Call(ast.Attribute(self.runtime("np"), "zeros_like", ast.Load()),
                         [_name(name)], [])
 
@@ -528,11 +559,14 @@ class _Reverse:
         forward = self.forward_code(fn.body)  # after the backward sweep: it knows the stacks
 
         grads: list[ast.expr] = []
+        batch = "batch_" if request.batched else ""
         for param in request.wrt:
             adjoint = self.adjoints.get(param)
             if adjoint is not None and adjoint in self.defined:
-                grads.append(ast.Call(self.runtime("as_gradient"),
+                grads.append(ast.Call(self.runtime(f"{batch}as_gradient"),
                                       [_name(adjoint), _name(param)], []))
+            elif self.batch is not None:
+                grads.append(self.zeros_like(param))
             else:
                 grads.append(ast.Call(self.runtime("zero_gradient"), [_name(param)], []))
         result: ast.expr = ast.Tuple(grads, ast.Load()) if request.as_tuple else grads[0]
@@ -540,9 +574,12 @@ class _Reverse:
             result = ast.Tuple([out, result], ast.Load())
 
         body: list[ast.stmt] = [ast.Expr(ast.Constant(self.docstring()))]
+        if self.batch is not None:
+            assert seed_param is not None
+            body.append(_assign(self.batch, ast.Call(_name("len"), [_name(seed_param)], [])))
         body += forward + backward + [ast.Return(result)]
         node = ast.FunctionDef(
-            name=request.name or self.namer.fresh(f"{request.kind}_{fn.name}"),
+            name=request.name or self.namer.fresh(f"{batch}{request.kind}_{fn.name}"),
             args=self.signature(seed_param), body=body, decorator_list=[], returns=None,
             type_comment=None, type_params=[])
         return Derivative(node, dict(self.runtime_names), set(fn.globals),
@@ -568,7 +605,11 @@ class _Reverse:
         fn, request = self.fn, self.request
         where = fn.source.origin(fn.source.node).short
         text = f"{_KINDS[request.kind]} of {fn.name} w.r.t. {', '.join(request.wrt)} ({where})."
-        if request.kind == "vjp":
+        if request.kind == "vjp" and request.batched:
+            text = (f"{_KINDS[request.kind]}s of {fn.name} w.r.t. {', '.join(request.wrt)} "
+                    f"({where}), one per output cotangent of the batch that is the last "
+                    "parameter (its first axis).")
+        elif request.kind == "vjp":
             text += " The last parameter is the output cotangent."
         return text
 
@@ -580,10 +621,11 @@ def _index_value(index: ast.expr, np_name: ast.Name) -> ast.expr:
     return index
 
 
-def callee_name(func: object, wrt: list[str] | tuple[str, ...]) -> str:
+def callee_name(func: object, wrt: list[str] | tuple[str, ...], kind: str = "vjp") -> str:
     """The name of a user function's derivative function: ``vjp_layer_W_x`` is the
-    vector-Jacobian product of ``layer`` w.r.t. ``W`` and ``x``, the same at every call site."""
-    return "_".join(["vjp", getattr(func, "__name__", "f"), *wrt])
+    vector-Jacobian product of ``layer`` w.r.t. ``W`` and ``x``, the same at every call site
+    (``batch_vjp_layer_W_x`` its batched form)."""
+    return "_".join([kind, getattr(func, "__name__", "f"), *wrt])
 
 
 def _same_operand(args: dict[str, ast.expr], name: str) -> bool:

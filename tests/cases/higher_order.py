@@ -47,3 +47,33 @@ def tall(x):  # R^2 -> R^4
 
 def net_of_input(x, W):
     return np.sum(np.tanh(W @ x) ** 2)
+
+
+def rnn_states(W, U, xs, h):  # every hidden state of a recurrent loop, stacked
+    states = []
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + U @ xs[t])
+        states.append(h)
+    return np.stack(states)
+
+
+def layer(W, x):
+    return np.tanh(W @ x)
+
+
+def two_layers_by_calls(W1, W2, x):  # R^n -> R^m through a helper function
+    return layer(W2, layer(W1, x)) * np.sum(x)
+
+
+def written_in_place(x):  # subscript assignment and a branch on a computed value
+    y = np.zeros_like(x)
+    for i in range(x.shape[0]):
+        if x[i] > 0:
+            y[i] = x[i] ** 2
+        else:
+            y[i] = np.sin(x[i]) * x[0]
+    return y[::-1] * np.max(x)
+
+
+def fortran_reshape(x):  # no batched form: reshape in Fortran order
+    return np.reshape(x, (2, 3), order="F") * 2.0
