@@ -25,7 +25,6 @@ import math
 import operator
 import sys
 import zlib
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,96 +32,23 @@ import pytest
 
 import srcdiff
 from srcdiff.rules import ATTRIBUTES, BINARY_OPERATORS, METHODS, UNARY_OPERATORS, registered
+from tests.compiled_support import (
+    CASES,
+    DISTINCT,
+    NONZERO,
+    ONEHOT,
+    POS,
+    REAL,
+    SIGN,
+    UNIT,
+    Arg,
+    Case,
+    arr,
+    case,
+    shape_id,
+)
 
 MODULE = "cr_cases"
-
-REAL = (-2.0, 2.0)
-POS = (0.5, 2.0)
-UNIT = (-0.9, 0.9)
-NONZERO = "nonzero"  # |x| in [0.5, 2], random sign
-DISTINCT = "distinct"  # a permutation of well separated values: no ties for max/min
-SIGN = "sign"  # +-1 labels
-ONEHOT = "onehot"  # one-hot rows
-
-
-@dataclass(frozen=True)
-class Arg:
-    """A random argument. Shape () gives a Python float unless ``kind`` is 'np' (a NumPy
-    scalar of ``dtype``) or '0d' (a 0-d array)."""
-
-    shape: tuple[int, ...] = ()
-    domain: Any = REAL
-    kind: str = "float"
-    dtype: Any = np.float64
-
-    def draw(self, rng: np.random.Generator) -> Any:
-        size = math.prod(self.shape)
-        if self.domain == NONZERO:
-            x = rng.uniform(0.5, 2.0, self.shape) * rng.choice([-1.0, 1.0], self.shape)
-        elif self.domain == DISTINCT:
-            x = rng.permutation(np.linspace(-2.0, 2.0, size)).reshape(self.shape)
-        elif self.domain == SIGN:
-            x = rng.choice([-1.0, 1.0], self.shape)
-        elif self.domain == ONEHOT:
-            x = np.eye(self.shape[-1])[rng.integers(0, self.shape[-1], self.shape[:-1])]
-        else:
-            x = rng.uniform(*self.domain, self.shape)
-        x = np.asarray(x, dtype=self.dtype)
-        if self.shape == () and self.kind == "float":
-            return float(x)
-        if self.shape == () and self.kind == "np":
-            return np.dtype(self.dtype).type(x)
-        return x
-
-
-@dataclass(frozen=True)
-class Case:
-    """One generated function: ``body`` statements, then ``out``.
-
-    With ``ct`` the function is ``f(*params, ct)`` returning ``np.sum(out * ct)``, and
-    ``v(*params)`` returns ``out`` itself (for the vjp test); without it
-    ``out`` must be a scalar and is returned.
-    """
-
-    id: str
-    params: tuple[str, ...]
-    args: tuple[Arg, ...]
-    out: str
-    wrt: int | tuple[int, ...] = 0
-    body: tuple[str, ...] = ()
-    ct: bool = True
-    vjp: bool = False
-    index: int = field(default=0, compare=False)
-
-    @property
-    def wrt_indices(self) -> tuple[int, ...]:
-        return self.wrt if isinstance(self.wrt, tuple) else (self.wrt,)
-
-    @property
-    def f_name(self) -> str:
-        return f"f{self.index:03d}"
-
-    @property
-    def v_name(self) -> str:
-        return f"v{self.index:03d}"
-
-
-CASES: list[Case] = []
-
-
-def case(id_: str, params: str, args: tuple[Arg, ...], out: str, **kw: Any) -> None:
-    names = tuple(p.strip() for p in params.split(","))
-    assert len(names) == len(args), id_
-    CASES.append(Case(id_, names, args, out, index=len(CASES), **kw))
-
-
-def shape_id(shape: tuple[int, ...]) -> str:
-    return "x".join(map(str, shape)) or "s"
-
-
-def arr(*shape: int, domain: Any = REAL, dtype: Any = np.float64) -> Arg:
-    return Arg(shape, domain, "array", dtype)
-
 
 # ---------------------------------------------------------------------------------------------
 # Operators.
@@ -344,6 +270,8 @@ case("softmax-xent", "z, t", (arr(4, 3), arr(4, 3, domain=ONEHOT)),
 case("mse", "w, b, X, y", (arr(3), Arg(()), arr(6, 3), arr(6)),
      "np.mean((X @ w + b - y) ** 2)", wrt=(0, 1), ct=False)
 
+import tests.compiled_cases  # noqa: E402,F401  (each group of rules adds its cases)
+
 assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"
 
 # ---------------------------------------------------------------------------------------------
@@ -450,6 +378,18 @@ def test_vjp_matches_grad_of_ct_sum(c: Case, cases_module: Any) -> None:
         np.testing.assert_allclose(v, g, **tight, err_msg=f"wrt {c.params[index]}")
 
 
+def _dotted(node: ast.Attribute, modules: dict[str, Any]) -> Any:
+    """The object ``np.linalg.inv`` (any chain of attributes of a module) names, or None."""
+    base = node.value
+    if isinstance(base, ast.Name):
+        owner = modules.get(base.id)
+    elif isinstance(base, ast.Attribute):
+        owner = _dotted(base, modules)
+    else:
+        return None
+    return None if owner is None else getattr(owner, node.attr, None)
+
+
 def referenced(text: str) -> set[int]:
     """The ids of the callables a module's source reaches: ``np.``/``math.`` attributes,
     builtins, operators, array methods and attributes."""
@@ -457,8 +397,9 @@ def referenced(text: str) -> set[int]:
     found: list[Any] = []
     for node in ast.walk(ast.parse(text)):
         if isinstance(node, ast.Attribute):
-            if isinstance(node.value, ast.Name) and node.value.id in modules:
-                found.append(getattr(modules[node.value.id], node.attr))
+            dotted = _dotted(node, modules)
+            if dotted is not None:
+                found.append(dotted)
             elif node.attr in METHODS:
                 found.append(METHODS[node.attr].func)
             elif node.attr in ATTRIBUTES:

@@ -14,7 +14,6 @@ import builtins
 import inspect
 import math
 import operator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,79 +22,27 @@ import pytest
 import srcdiff.rules
 from srcdiff import runtime
 from srcdiff.rules import registry
+from tests.rule_support import (
+    AXES,
+    BINARY_SHAPES,
+    CASES,
+    DOT_SHAPES,
+    MATMUL_SHAPES,
+    NONZERO,
+    POS,
+    REAL,
+    SHAPES,
+    UNIT,
+    Arr,
+    Cond,
+    _draw,
+    _name,
+    case,
+)
 
 EPS = 1e-6
 RTOL = ATOL = 1e-6
 DOT_RTOL = 1e-10
-
-REAL = (-2.0, 2.0)
-POS = (0.5, 2.0)
-UNIT = (-0.9, 0.9)
-NONZERO = "nonzero"  # |x| in [0.2, 2], random sign: away from the kink of abs
-
-
-@dataclass(frozen=True)
-class Arr:
-    """A random float argument: a Python float for shape () unless ``zero_d``."""
-
-    shape: tuple[int, ...]
-    domain: Any = REAL
-    zero_d: bool = False
-
-    def draw(self, rng: np.random.Generator) -> Any:
-        if self.domain == NONZERO:
-            x = rng.uniform(0.2, 2.0, self.shape) * rng.choice([-1.0, 1.0], self.shape)
-        else:
-            x = rng.uniform(*self.domain, self.shape)
-        return float(x) if self.shape == () and not self.zero_d else x
-
-    def __repr__(self) -> str:
-        return "x".join(map(str, self.shape)) or ("0d" if self.zero_d else "s")
-
-
-@dataclass(frozen=True)
-class Cond:
-    """A random boolean argument."""
-
-    shape: tuple[int, ...]
-
-    def draw(self, rng: np.random.Generator) -> Any:
-        return rng.uniform(size=self.shape) < 0.5
-
-    def __repr__(self) -> str:
-        return "c" + ("x".join(map(str, self.shape)) or "s")
-
-
-def _draw(value: Any, rng: np.random.Generator) -> Any:
-    return value.draw(rng) if isinstance(value, (Arr, Cond)) else value
-
-
-def _name(func: Any) -> str:
-    module = getattr(func, "__module__", "") or ""
-    prefix = "math." if module == "math" else "" if module == "builtins" else "np."
-    return prefix + func.__name__
-
-
-# ---------------------------------------------------------------------------------------------
-# The case table: (function, positional arguments, keyword arguments).
-# ---------------------------------------------------------------------------------------------
-
-CASES: list[tuple[Any, tuple, dict]] = []
-
-
-def case(func: Any, *pos: Any, **kw: Any) -> None:
-    CASES.append((func, pos, kw))
-
-
-SHAPES = [(), (3,), (2, 3)]
-BINARY_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (2, 3)), ((), (3,)), ((3,), ()),
-                 ((3, 1), (1, 4)), ((1, 4), (3, 1)), ((4,), (3, 4)), ((3, 4), (4,))]
-AXES = [None, 0, 1, 2, -1, -2, (0, 1), (0, 2), (-1, 0), (0, 1, 2)]
-MATMUL_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)),
-                 ((5, 2, 3), (5, 3, 4)), ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)),
-                 ((1, 2, 3), (5, 3, 4)), ((5, 2, 3), (3,)), ((3,), (5, 3, 4))]
-DOT_SHAPES = MATMUL_SHAPES + [((), ()), ((), (3,)), ((2, 3), ()), ((2, 3, 4), (4,)),
-                              ((2, 3), (4, 3, 5))]
 
 UNARY = [(np.exp, REAL), (np.log, POS), (np.log1p, (-0.5, 2.0)), (np.expm1, REAL),
          (np.sqrt, POS), (np.sin, REAL), (np.cos, REAL), (np.tan, UNIT), (np.tanh, REAL),
@@ -194,6 +141,9 @@ case(np.reshape, Arr((2, 3, 4)), (4, -1))
 case(np.reshape, Arr((2, 3)), [3, 2])
 case(np.reshape, Arr((2, 3)), (3, 2), order="F")
 case(np.reshape, Arr((6,)), shape=(2, 3), order="F")
+
+
+import tests.rule_cases  # noqa: E402,F401  (each group of rules adds its cases)
 
 
 def _case_id(func: Any, pos: tuple, kw: dict) -> str:

@@ -1,7 +1,11 @@
 """Derivative rules, as data. Importing this package registers every rule."""
-from srcdiff.rules import (
-    numpy_rules,  # noqa: F401  (registers the NumPy and math rules)
-    runtime_rules,  # noqa: F401  (rules of srcdiff's own helpers)
+from srcdiff.rules import (  # noqa: F401  (importing a rules module registers its rules)
+    linalg_rules,
+    numpy_rules,
+    reduction_rules,
+    runtime_rules,
+    shape_rules,
+    ufunc_rules,
 )
 from srcdiff.rules.registry import (
     ATTRIBUTES,

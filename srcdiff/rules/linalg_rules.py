@@ -1,0 +1,3 @@
+"""Derivative rules of NumPy's linalg functions (see :mod:`srcdiff.rules.registry` for the
+template vocabulary and :mod:`srcdiff.rules.numpy_rules` for the conventions)."""
+from __future__ import annotations

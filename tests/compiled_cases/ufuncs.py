@@ -1,0 +1,4 @@
+"""Generated-function cases of the ufuncs group (see tests/compiled_support.py)."""
+from __future__ import annotations
+
+from tests.compiled_support import Arg, arr, case  # noqa: F401
