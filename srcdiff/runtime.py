@@ -636,6 +636,34 @@ def batch_spread(g, like):
     return [batch_unbroadcast(g, item) for item in like]
 
 
+# ---------------------------------------------------------------------------------------------
+# Helpers of the ufunc rules (srcdiff/rules/ufunc_rules.py).
+# ---------------------------------------------------------------------------------------------
+
+# end of the ufunc helpers
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers of the reduction rules (srcdiff/rules/reduction_rules.py).
+# ---------------------------------------------------------------------------------------------
+
+# end of the reduction helpers
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers of the shape rules (srcdiff/rules/shape_rules.py).
+# ---------------------------------------------------------------------------------------------
+
+# end of the shape helpers
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers of the linalg rules (srcdiff/rules/linalg_rules.py).
+# ---------------------------------------------------------------------------------------------
+
+# end of the linalg helpers
+
+
 #: Every helper the emitted code may call (the emitter copies their source).
 HELPER_NAMES = frozenset(
     name for name, value in list(globals().items())

@@ -453,8 +453,12 @@ UNBATCHED = {
 
 
 def _unbatched(rule, param, mode) -> bool:
+    from tests.rule_cases import linalg, reductions, shapes, ufuncs
+
+    groups = (ufuncs, reductions, shapes, linalg)
+    every = UNBATCHED.union(*(getattr(group, "UNBATCHED", set()) for group in groups))
     return any(name == rule.name and p in (None, param) and m in (None, mode)
-               for name, p, m in UNBATCHED)
+               for name, p, m in every)
 
 
 def _has_batched(rule, mode, param, args) -> bool:
