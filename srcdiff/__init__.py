@@ -16,6 +16,7 @@ from srcdiff.api import (
     vjp_batch,
 )
 from srcdiff.control import no_grad, stop_gradient
+from srcdiff.custom import defrule, elementwise
 from srcdiff.errors import (
     GradientCheckError,
     NonScalarOutputError,
@@ -27,6 +28,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GradientCheckError", "NonScalarOutputError", "SrcdiffError", "UnsupportedSyntaxError",
-    "check_grad", "emit", "grad", "hessian", "jacobian", "jvp", "no_grad", "stop_gradient",
-    "value_and_grad", "vjp", "vjp_batch", "jvp_batch",
+    "check_grad", "defrule", "elementwise", "emit", "grad", "hessian", "jacobian", "jvp",
+    "jvp_batch", "no_grad", "stop_gradient", "value_and_grad", "vjp", "vjp_batch",
 ]

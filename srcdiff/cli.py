@@ -19,11 +19,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from srcdiff import custom
 from srcdiff import emitter as emit_pass
 from srcdiff.api import build_from_source, check_grad, resolve_wrt
 from srcdiff.errors import SrcdiffError
 from srcdiff.parse import FileFunction, LocalFunction, Source, Unresolved, parse_file
 from srcdiff.reverse import Derivative, Request
+from srcdiff.rules import lookup
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -43,10 +45,64 @@ class _CommandError(Exception):
     """A user error of the command line: (message, exit code)."""
 
 
+def _declared_rules(tree: ast.Module, sources: dict[str, Source]) -> None:
+    """Register the derivative rules the file declares with ``srcdiff.defrule`` or
+    ``srcdiff.elementwise`` (a module-level call, or a decorator of one of its functions),
+    reading their arguments as literals: the file itself is never executed."""
+    if not sources:
+        return
+    namespace = next(iter(sources.values())).namespace
+    declarers = {id(custom.defrule), id(custom.elementwise)}
+    path = next(iter(sources.values())).filename
+
+    def declare(call: ast.Call, target: object, signature: str | None) -> None:
+        declarer = namespace.resolve(call.func)
+        args = list(call.args)
+        try:
+            if target is None:  # srcdiff.defrule(func, "x", ...): the function comes first
+                if not args:
+                    raise ValueError("no function given")
+                target = namespace.resolve(args.pop(0))
+                if isinstance(target, Unresolved):
+                    raise ValueError(f"cannot resolve {ast.unparse(call.args[0])!r}: "
+                                     f"{target.why}")
+            values = [ast.literal_eval(a) for a in args]
+            keywords = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg}
+        except ValueError as exc:
+            raise SrcdiffError(f"{path}:{call.lineno}:{call.col_offset + 1}: srcdiff emit reads "
+                               f"rule declarations without running the file, so their "
+                               f"arguments must be literals (strings and dicts of strings): "
+                               f"{exc}") from None
+        if signature is not None and not values and "signature" not in keywords:
+            values = [signature]
+        declarer(target, *values, **keywords)
+
+    for stmt in tree.body:
+        if (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+                and id(namespace.resolve(stmt.value.func)) in declarers):
+            declare(stmt.value, None, None)
+        elif isinstance(stmt, ast.FunctionDef) and stmt.name in sources:
+            for decorator in getattr(stmt, "srcdiff_decorators", []):
+                if (isinstance(decorator, ast.Call)
+                        and id(namespace.resolve(decorator.func)) in declarers):
+                    declare(decorator, namespace.lookup(stmt.name), _signature_of(stmt))
+
+
+def _signature_of(node: ast.FunctionDef) -> str:
+    """A function's positional parameters with their literal defaults, as rules write them."""
+    args = node.args.posonlyargs + node.args.args
+    defaults = [None] * (len(args) - len(node.args.defaults)) + list(node.args.defaults)
+    return ", ".join(a.arg if d is None else f"{a.arg}={ast.unparse(d)}"
+                     for a, d in zip(args, defaults, strict=True))
+
+
 def _selected_functions(args: argparse.Namespace) -> tuple[dict[str, Source], list[str]]:
     """Parse ``args.file`` and pick the functions named by ``--function`` (default: all)."""
     try:
-        sources, _ = parse_file(args.file)
+        sources, tree = parse_file(args.file)
+        _declared_rules(tree, sources)
+    except SrcdiffError as exc:
+        raise _CommandError(str(exc), 1) from exc
     except OSError as exc:
         raise _CommandError(f"cannot read {args.file}: {exc.strerror or exc}", 2) from exc
     except SyntaxError as exc:
@@ -144,6 +200,11 @@ def cmd_emit(args: argparse.Namespace) -> int:
             return _fail(f"no function of {args.file} has the parameters --wrt names")
         first = sources[names[0]]
         command = "srcdiff " + " ".join(shlex.quote(a) for a in args.argv)
+        for node, _ in functions:  # the file's functions with a rule are called as they are
+            for free in emit_pass.free_names(node):
+                value = first.namespace.lookup(free)
+                if isinstance(value, FileFunction) and lookup(value) is not None:
+                    called.add(free)
         originals = [(s.node, _source_text(s)) for n, s in sources.items() if n in called]
         originals += [(node, ast.unparse(node)) for node in lifted.values()]
         text = emit_pass.standalone_module(functions, first.namespace.imports,

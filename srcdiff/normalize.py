@@ -797,7 +797,7 @@ def _is_user_function(obj: object) -> bool:
     from srcdiff.parse import FileFunction
 
     if isinstance(obj, FileFunction):
-        return True
+        return lookup(obj) is None
     module = getattr(obj, "__module__", None) or ""
     return isinstance(obj, types.FunctionType) and lookup(obj) is None \
         and module != "srcdiff" and not module.startswith("srcdiff.")

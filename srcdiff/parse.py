@@ -263,6 +263,7 @@ def parse_file(path: str) -> tuple[dict[str, Source], ast.Module]:
     sources: dict[str, Source] = {}
     for stmt in tree.body:
         if isinstance(stmt, ast.FunctionDef):
+            stmt.srcdiff_decorators = stmt.decorator_list  # type: ignore[attr-defined]
             stmt.decorator_list = []
             sources[stmt.name] = Source(stmt, path, lines, namespace, constants)
     for name, source in sources.items():  # calls between the file's functions resolve

@@ -659,8 +659,9 @@ def _hint(what: str) -> str:
         return "call functions by their module-level name"
     if what.startswith("indexing"):
         return "indexing differentiated values arrives in a later release"
-    return ("srcdiff has no derivative rule for it; wrap the value in srcdiff.stop_gradient() "
-            "if its derivative should be zero")
+    return ("srcdiff has no derivative rule for it: give it one with srcdiff.defrule or "
+            "srcdiff.elementwise (docs/rules.md), or wrap the value in "
+            "srcdiff.stop_gradient() if its derivative should be zero")
 
 
 def reverse(fn: NormalFunction, act: Activity, request: Request) -> Derivative:

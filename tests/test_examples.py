@@ -7,7 +7,7 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-EXAMPLES = ["rnn.py", "rosenbrock.py", "newton.py", "piecewise.py"]
+EXAMPLES = ["rnn.py", "rosenbrock.py", "newton.py", "piecewise.py", "custom_rules.py"]
 
 
 @pytest.mark.parametrize("script", EXAMPLES)

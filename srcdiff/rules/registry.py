@@ -220,9 +220,15 @@ def lookup(func: object) -> Rule | None:
     return entry[1]
 
 
-def registered() -> list[tuple[object, Rule]]:
-    """Every (callable, rule) pair, in registration order."""
-    return list(_RULES.values())
+#: The ids of the callables whose rules a user declared (``srcdiff.defrule``).
+USER_RULES: set[int] = set()
+
+
+def registered(user: bool = False) -> list[tuple[object, Rule]]:
+    """Every built-in (callable, rule) pair, in registration order; with ``user``, the rules
+    users declared too."""
+    return [(func, rule) for func, rule in _RULES.values()
+            if user or id(func) not in USER_RULES]
 
 
 def parse_signature(signature: str) -> tuple[tuple[str, ...], dict[str, Any]]:
