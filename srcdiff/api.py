@@ -132,7 +132,7 @@ def _load(derivative: reverse.Derivative, source: parse.Source,
     """
     node = derivative.node
     callees = [(c.alias, _built(c.func, c.kind, c.wrt if len(c.wrt) > 1 else c.wrt[0], callers,
-                                c.alias, globals_))
+                                c.alias, globals_, c.sequences))
                for c in derivative.callees]
     function_text = emit_pass.render(node)
     # The helpers are srcdiff.runtime's own functions (not copies), so that this code can be
@@ -187,13 +187,14 @@ _LOCK = threading.RLock()
 
 
 def _built(func: Any, kind: str, wrt: Wrt, callers: tuple[Any, ...] = (),
-           name: str | None = None, globals_: dict[str, Any] | None = None) -> Built:
+           name: str | None = None, globals_: dict[str, Any] | None = None,
+           sequences: tuple[str, ...] = ()) -> Built:
     local = isinstance(func, parse.LocalFunction)
     params = ([a.arg for a in func.source.node.args.posonlyargs + func.source.node.args.args
                + func.source.node.args.kwonlyargs] if local
               else [p.name for p in _parameters(func)])
     names, as_tuple = resolve_wrt(func, params, wrt)
-    key = (func, getattr(func, "__code__", None), kind, names, as_tuple, name)
+    key = (func, getattr(func, "__code__", None), kind, names, as_tuple, name, sequences)
     with _LOCK:
         built = _CACHE.get(key)
         if built is None:
@@ -208,7 +209,8 @@ def _built(func: Any, kind: str, wrt: Wrt, callers: tuple[Any, ...] = (),
             chain = (*callers, func)
             batched = kind.startswith("batch_")
             request = reverse.Request(kind.removeprefix("batch_"), names, as_tuple,
-                                      callers=chain, name=name, batched=batched)
+                                      callers=chain, name=name, batched=batched,
+                                      sequences=sequences)
             built = _load(build_from_source(source, request), source, chain, globals_)
             _CACHE[key] = built
     return built

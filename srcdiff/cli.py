@@ -156,7 +156,7 @@ def _build_with_callees(source: Source, request: Request,
         if any(node.name == callee.alias for node, _ in functions):
             continue
         _build_with_callees(function.source, Request(
-            callee.kind, callee.wrt, len(callee.wrt) > 1,
+            callee.kind, callee.wrt, len(callee.wrt) > 1, sequences=callee.sequences,
             callers=(*request.callers, function), name=callee.alias), functions, called, lifted)
 
 

@@ -56,7 +56,8 @@ class Request:
     user functions whose derivatives are being built around this one (a call back to one of
     them is recursion); ``name`` the derivative function's name, when a caller fixed it;
     ``batched`` whether it takes a batch of cotangents ('vjp') or tangents ('jvp') along a
-    leading axis (see :mod:`srcdiff.rules.registry`)."""
+    leading axis (see :mod:`srcdiff.rules.registry`); ``sequences`` the ``wrt`` parameters
+    the caller passes lists or tuples to (their adjoints are lists, added item by item)."""
 
     kind: str
     wrt: tuple[str, ...]
@@ -65,6 +66,7 @@ class Request:
     callers: tuple[object, ...] = ()
     name: str | None = None
     batched: bool = False
+    sequences: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Callee:
     wrt: tuple[str, ...]
     alias: str
     kind: str = "vjp"
+    sequences: tuple[str, ...] = ()
 
 
 @dataclass
@@ -267,11 +270,16 @@ class _Reverse:
                          "srcdiff differentiates recursion-free code; write the recursion "
                          "as a loop")
             return []
-        key = (id(op.callee), tuple(params))
+        # arguments that are lists or tuples here: their adjoints are lists in the callee too
+        sequences = tuple(p for p in params if isinstance(op.args[p], ast.Name)
+                          and op.args[p].id in self.tuple_names)  # type: ignore[attr-defined]
+        key = (id(op.callee), tuple(params), sequences)
         if key not in self.callees:
             kind = "batch_vjp" if self.request.batched else "vjp"
-            self.callees[key] = Callee(op.callee, tuple(params),
-                                       callee_name(op.callee, params, kind), kind)
+            alias = callee_name(op.callee, params, kind)
+            if any(c.alias == alias for c in self.callees.values()):
+                alias = self.namer.fresh(alias)
+            self.callees[key] = Callee(op.callee, tuple(params), alias, kind, sequences)
             self.namer.reserve(self.callees[key].alias)
         callee = self.callees[key]
         call = ast.Call(_name(callee.alias), [*op.args.values(), dy], [])
@@ -528,6 +536,7 @@ class _Reverse:
     # ------------------------------------------------------------------------------------
     def build(self) -> Derivative:
         fn, request = self.fn, self.request
+        self.tuple_names |= set(request.sequences)
         for stmt in assignments(fn.body):  # values whose adjoint is a list or tuple
             if stmt.op.kind == "append" or (stmt.op.kind == "pack"
                                             and isinstance(stmt.value, ast.List)):
@@ -562,7 +571,10 @@ class _Reverse:
         batch = "batch_" if request.batched else ""
         for param in request.wrt:
             adjoint = self.adjoints.get(param)
-            if adjoint is not None and adjoint in self.defined:
+            if param in request.sequences:  # a list's adjoint goes back to the caller as is
+                grads.append(_name(adjoint) if adjoint is not None and adjoint in self.defined
+                             else self.zeros_like(param))
+            elif adjoint is not None and adjoint in self.defined:
                 grads.append(ast.Call(self.runtime(f"{batch}as_gradient"),
                                       [_name(adjoint), _name(param)], []))
             elif self.batch is not None:

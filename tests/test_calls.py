@@ -140,3 +140,13 @@ def test_cli_writes_lifted_nested_defs(tmp_path):
     dx, dk = srcdiff.grad(calls.with_nested_def, wrt=(0, 1))(x, 0.7)
     np.testing.assert_allclose(eval(dx_text), dx, rtol=1e-13)  # noqa: S307
     assert float(dk_text) == pytest.approx(dk, rel=1e-13)
+
+
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_a_list_argument_gets_a_list_adjoint(shape):
+    # Regression: the callee's adjoint of its list parameter was accumulated with ``+``,
+    # concatenating lists instead of adding item by item.
+    x, y = normal(*shape), normal(*shape)
+    if shape == ():
+        x, y = float(x), float(y)
+    srcdiff.check_grad(calls.passes_a_list, x, y, wrt=(0, 1))

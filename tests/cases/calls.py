@@ -98,3 +98,12 @@ def nested_def_in_loop(x, n):
     for _ in range(n):
         h = step(h) + h
     return np.sum(h)
+
+
+def mixes_items(xs):  # reads items of its list argument several times
+    return np.sum(xs[0] * xs[1] + xs[0]) + np.sum(xs[-1] ** 3)
+
+
+def passes_a_list(x, y):
+    parts = [x, 2 * x, y]
+    return mixes_items(parts) + mixes_items([y, x])
