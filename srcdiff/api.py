@@ -36,6 +36,7 @@ from srcdiff import (
 )
 from srcdiff import emitter as emit_pass
 from srcdiff.errors import GradientCheckError, SrcdiffError, UnsupportedSyntaxError
+from srcdiff.rules import lookup
 
 Wrt = int | str | tuple[int | str, ...]
 
@@ -189,6 +190,8 @@ _LOCK = threading.RLock()
 def _built(func: Any, kind: str, wrt: Wrt, callers: tuple[Any, ...] = (),
            name: str | None = None, globals_: dict[str, Any] | None = None,
            sequences: tuple[str, ...] = ()) -> Built:
+    if isinstance(func, types.FunctionType) and lookup(func) is not None:
+        func = _through_rule(func)  # a function with a rule of its own: differentiate that
     local = isinstance(func, parse.LocalFunction)
     params = ([a.arg for a in func.source.node.args.posonlyargs + func.source.node.args.args
                + func.source.node.args.kwonlyargs] if local
@@ -239,6 +242,28 @@ def _check_argument(func: Any, name: str, value: Any) -> None:
                                                                               "an a")) else ""
         raise SrcdiffError(f"cannot differentiate {func.__name__} with respect to {name!r}: "
                            f"its value is {kind};{hint or ' pass a float or a float array'}")
+
+
+_THROUGH_RULE: dict[Any, Any] = {}
+
+
+def _through_rule(func: Any) -> Any:
+    """A function that only calls ``func``, which has a derivative rule: differentiating it
+    applies the rule, where differentiating ``func`` itself would read its body."""
+    wrapper = _THROUGH_RULE.get(func)
+    if wrapper is None:
+        parameters = list(inspect.signature(func).parameters.values())
+        call = ", ".join(p.name if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                         else f"{p.name}={p.name}" for p in parameters)
+        name = f"{func.__name__}_by_its_rule"
+        text = (f"def {name}({', '.join(str(p) for p in parameters)}):\n"
+                f"    return {func.__name__}({call})\n")
+        filename = f"<srcdiff: the rule of {func.__qualname__}>"
+        linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+        namespace: dict[str, Any] = {func.__name__: func}
+        exec(compile(text, filename, "exec"), namespace)  # noqa: S102  (our own one-liner)
+        wrapper = _THROUGH_RULE[func] = namespace[name]
+    return wrapper
 
 
 def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:

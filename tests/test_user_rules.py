@@ -127,3 +127,12 @@ def test_emit_refuses_a_rule_whose_arguments_are_not_literals(tmp_path, capsys):
     assert main(["emit", str(path)]) == 1
     err = capsys.readouterr().err
     assert f"{path}:4:1:" in err and "must be literals" in err
+
+
+def test_differentiating_a_function_with_a_rule_applies_the_rule():
+    x = np.array([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(srcdiff.vjp(opaque_tanh)(x, np.ones(3)), 1 - np.tanh(x) ** 2,
+                               rtol=1e-14)
+    np.testing.assert_allclose(srcdiff.jacobian(opaque_tanh)(x), np.diag(1 - np.tanh(x) ** 2),
+                               rtol=1e-14)
+    assert "opaque_tanh(x)" in srcdiff.emit(opaque_tanh)
