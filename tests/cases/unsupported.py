@@ -104,7 +104,7 @@ async def async_function(x):
 
 
 def no_rule_call(x):
-    y = np.cbrt(x)
+    y = np.i0(x)
     return y
 
 
@@ -148,8 +148,8 @@ def three_problems(x):
 
 
 def two_missing_rules(x):
-    y = np.cbrt(x)
-    z = np.arcsinh(y)
+    y = np.i0(x)
+    z = np.unwrap(y)
     return z
 
 
@@ -172,9 +172,9 @@ def syntax_and_rules(x):
         steps = steps + 1.0
     except ValueError:
         pass
-    y = np.cbrt(x) + np.exp(x) * steps
+    y = np.i0(x) + np.exp(x) * steps
     pair = {"y": y}  # noqa: F841
-    return np.sum(np.arctan2(y, x)) + np.sum(y)
+    return np.sum(np.convolve(y, x)) + np.sum(y)
 
 
 def attribute_write(x):
