@@ -14,6 +14,7 @@ import hashlib
 import inspect
 import linecache
 import os
+import sys
 import tempfile
 import threading
 import types
@@ -35,7 +36,12 @@ from srcdiff import (
     saves,
 )
 from srcdiff import emitter as emit_pass
-from srcdiff.errors import GradientCheckError, SrcdiffError, UnsupportedSyntaxError
+from srcdiff.errors import (
+    GradientCheckError,
+    NonScalarOutputError,
+    SrcdiffError,
+    UnsupportedSyntaxError,
+)
 from srcdiff.rules import lookup
 
 Wrt = int | str | tuple[int | str, ...]
@@ -54,8 +60,32 @@ def _parameters(func: Any) -> list[inspect.Parameter]:
     return list(inspect.signature(func).parameters.values())
 
 
+def where(func: Any) -> str:
+    """``file:line:column: `` of the ``def`` of a live function (empty when it has no code),
+    to start a message about that function."""
+    func = getattr(func, "__srcdiff_original__", func)
+    code = getattr(inspect.unwrap(func), "__code__", None)
+    if code is None:
+        return ""
+    line = code.co_firstlineno
+    text = linecache.getline(code.co_filename, line)
+    while text.lstrip().startswith("@"):  # decorators come first: point at the def itself
+        line += 1
+        text = linecache.getline(code.co_filename, line)
+    column = len(text) - len(text.lstrip()) + 1 if text else 1
+    return f"{code.co_filename}:{line}:{column}: "
+
+
 def resolve_wrt(func: Any, params: list[str], wrt: Wrt) -> tuple[tuple[str, ...], bool]:
-    """Turn ``wrt`` (index, name, or a tuple of them) into parameter names."""
+    """Turn ``wrt`` (index, name, or a tuple of them) into parameter names; a bad ``wrt``
+    raises :class:`SrcdiffError` located at the function's ``def``."""
+    try:
+        return _resolve_wrt(func, params, wrt)
+    except SrcdiffError as exc:
+        raise SrcdiffError(where(func) + str(exc)) from None
+
+
+def _resolve_wrt(func: Any, params: list[str], wrt: Wrt) -> tuple[tuple[str, ...], bool]:
     as_tuple = isinstance(wrt, tuple)
     items = wrt if isinstance(wrt, tuple) else (wrt,)
     if not items:
@@ -190,7 +220,8 @@ _LOCK = threading.RLock()
 def _built(func: Any, kind: str, wrt: Wrt, callers: tuple[Any, ...] = (),
            name: str | None = None, globals_: dict[str, Any] | None = None,
            sequences: tuple[str, ...] = ()) -> Built:
-    if isinstance(func, types.FunctionType) and lookup(func) is not None:
+    if not isinstance(func, parse.FileFunction) and lookup(func) is not None \
+            and not lookup(func).zero:
         func = _through_rule(func)  # a function with a rule of its own: differentiate that
     local = isinstance(func, parse.LocalFunction)
     params = ([a.arg for a in func.source.node.args.posonlyargs + func.source.node.args.args
@@ -240,8 +271,9 @@ def _check_argument(func: Any, name: str, value: Any) -> None:
     if kind is not None:
         hint = " pass a float (e.g. 2.0) or a float array" if kind.startswith(("an i", "a b",
                                                                               "an a")) else ""
-        raise SrcdiffError(f"cannot differentiate {func.__name__} with respect to {name!r}: "
-                           f"its value is {kind};{hint or ' pass a float or a float array'}")
+        raise SrcdiffError(f"{where(func)}cannot differentiate {func.__name__} with respect "
+                           f"to {name!r}: its value is {kind};"
+                           f"{hint or ' pass a float or a float array'}")
 
 
 _THROUGH_RULE: dict[Any, Any] = {}
@@ -252,12 +284,17 @@ def _through_rule(func: Any) -> Any:
     applies the rule, where differentiating ``func`` itself would read its body."""
     wrapper = _THROUGH_RULE.get(func)
     if wrapper is None:
-        parameters = list(inspect.signature(func).parameters.values())
-        call = ", ".join(p.name if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                         else f"{p.name}={p.name}" for p in parameters)
+        rule = lookup(func)
+        try:  # keyword-only parameters are passed by keyword
+            keyword = {p.name for p in inspect.signature(func).parameters.values()
+                       if p.kind == p.KEYWORD_ONLY}
+        except (TypeError, ValueError):  # a builtin without a signature
+            keyword = set()
+        signature = "(" + ", ".join(p if p not in rule.defaults else
+                                    f"{p}={rule.defaults[p]!r}" for p in rule.params) + ")"
+        call = ", ".join(f"{p}={p}" if p in keyword else p for p in rule.params)
         name = f"{func.__name__}_by_its_rule"
-        text = (f"def {name}({', '.join(str(p) for p in parameters)}):\n"
-                f"    return {func.__name__}({call})\n")
+        text = f"def {name}{signature}:\n    return {func.__name__}({call})\n"
         filename = f"<srcdiff: the rule of {func.__qualname__}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
         namespace: dict[str, Any] = {func.__name__: func}
@@ -266,7 +303,45 @@ def _through_rule(func: Any) -> Any:
     return wrapper
 
 
+def _caller(depth: int) -> str:
+    """``file:line:column: `` of the user's call ``depth`` frames up (where an operator was
+    asked for), for errors about a function that has no source of its own."""
+    frame = sys._getframe(depth + 1)
+    column = 1
+    positions = getattr(inspect.getframeinfo(frame), "positions", None)
+    if positions is not None and positions.col_offset is not None:
+        column = positions.col_offset + 1
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}:{column}: "
+
+
+def _differentiable(func: Any, depth: int) -> Any:
+    """``func`` as srcdiff will differentiate it, or a :class:`SrcdiffError` at once (located
+    at its ``def``, or at the user's call ``depth`` frames up) when it cannot be."""
+    if hasattr(func, "__srcdiff_kind__"):
+        return func
+    if lookup(func) is not None and not lookup(func).zero:
+        return _through_rule(func)  # a function with a rule: differentiate the rule
+    if inspect.ismethod(func):
+        raise SrcdiffError(
+            f"{where(func)}cannot differentiate the bound method {func.__qualname__}: srcdiff "
+            "differentiates functions\n    hint: write a module-level function taking what "
+            "the method reads from self as parameters")
+    code = getattr(inspect.unwrap(func), "__code__", None)
+    if code is None:
+        raise SrcdiffError(
+            f"{_caller(depth + 1)}cannot differentiate {func!r}: it is not a Python function "
+            "with source code (built-ins and C extensions have none)\n    hint: give it a "
+            "derivative rule with srcdiff.defrule or srcdiff.elementwise (docs/rules.md)")
+    if not linecache.getlines(code.co_filename, getattr(func, "__globals__", None)):
+        raise SrcdiffError(
+            f"{_caller(depth + 1)}cannot differentiate {func.__qualname__!r}: its source is "
+            f"unavailable ({code.co_filename})\n    hint: define it in a file or module, not "
+            "with exec() or at the REPL")
+    return func
+
+
 def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
+    func = _differentiable(func, 2)
     inner = None
     if hasattr(func, "__srcdiff_kind__"):
         # A derivative of a derivative: differentiate the code the inner operator runs.
@@ -301,7 +376,10 @@ def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
         built.func.srcdiff_refresh()
         if seeded:
             values.append(ct)
-        return built.func(*values)
+        try:
+            return built.func(*values)
+        except NonScalarOutputError as exc:  # raised by the seed of the backward sweep
+            raise NonScalarOutputError(f"{where(func)}{exc}") from None
 
     operator.__name__ = f"{kind}_{getattr(func, '__name__', 'f')}"
     operator.__qualname__ = operator.__name__
@@ -386,6 +464,7 @@ def jacobian(func: Callable[..., Any], wrt: Wrt = 0, mode: str | None = None,
     """
     if isinstance(wrt, tuple):
         raise SrcdiffError("jacobian takes one wrt parameter; call it once per parameter")
+    func = _differentiable(func, 1)
     if mode not in (None, "reverse", "forward"):
         raise SrcdiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
 
@@ -474,7 +553,7 @@ def emit(func: Callable[..., Any], wrt: Wrt = 0, mode: str = "reverse") -> str:
     if hasattr(func, "__srcdiff_kind__"):  # a derivative: the code of its own derivative
         inner = _built(func.__srcdiff_original__, func.__srcdiff_kind__, func.__srcdiff_wrt__)
         return _built(inner.func, kind, wrt).text
-    return _built(getattr(func, "__srcdiff_original__", func), kind, wrt).text
+    return _built(_differentiable(func, 1), kind, wrt).text
 
 
 def _perturbable(value: Any) -> np.ndarray:

@@ -3,6 +3,7 @@ file:line:column, with what it is and a hint; misuse of the operators raises Src
 from __future__ import annotations
 
 import importlib.util
+import math
 import re
 import sys
 from dataclasses import dataclass
@@ -297,14 +298,22 @@ def test_grad_of_a_size_one_output_is_fine() -> None:
     assert srcdiff.grad(doubled)(np.ones(1)).tolist() == [2.0]
 
 
-@pytest.mark.parametrize("builtin", [np.sin, len], ids=["ufunc", "builtin"])
+@pytest.mark.parametrize("builtin", [np.frexp, len, math.gamma],
+                         ids=["ufunc", "builtin", "C extension"])
 def test_functions_without_source_code(builtin) -> None:
-    df = srcdiff.grad(builtin)
     with pytest.raises(srcdiff.SrcdiffError) as info:
-        df(np.ones(3))
-    assert "source" in str(_plain_srcdiff_error(info))
+        srcdiff.grad(builtin)  # refused at once, located at this call
+    message = str(_plain_srcdiff_error(info))
+    assert "source" in message and "srcdiff.defrule" in message
+    assert f"{__file__}:" in message
     with pytest.raises(srcdiff.SrcdiffError):
         srcdiff.emit(builtin)
+
+
+def test_a_builtin_with_a_rule_is_differentiated_by_its_rule() -> None:
+    x = np.array([0.1, 0.5])
+    np.testing.assert_allclose(srcdiff.jacobian(np.sin)(x), np.diag(np.cos(x)), rtol=1e-15)
+    assert srcdiff.grad(np.sum)(x).tolist() == [1.0, 1.0]
 
 
 def test_function_created_by_exec_has_no_source() -> None:
