@@ -164,11 +164,13 @@ def parse_function(func: Any) -> Source:
         tree = ast.parse(text, filename=filename)
     except SyntaxError as exc:
         if func.__name__ == "<lambda>":  # a lambda inside a larger expression or statement
-            column = lines[start - 1].find("lambda") + 1
-            raise SrcdiffError(
-                f"{filename}:{start}:{max(column, 1)}: cannot differentiate a lambda that is "
-                "part of a larger expression\n    hint: define the function with def"
-            ) from None
+            from srcdiff.errors import Problem, UnsupportedSyntaxError
+
+            column = max(lines[start - 1].find("lambda") + 1, 1)
+            raise UnsupportedSyntaxError(Problem(
+                filename, start, column, "lambda inside a larger expression",
+                "srcdiff reads a function's 'def' source; write the lambda as a 'def'",
+                lines[start - 1]), "<lambda>") from None
         raise SrcdiffError(f"cannot parse the source of {func.__qualname__!r}: {exc}") from exc
     if indent:
         wrapper = tree.body[0]

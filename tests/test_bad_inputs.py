@@ -77,8 +77,8 @@ ENTRIES = [
           at("lambda_in_list"), "lambda", "write the lambda as a 'def'"),
     Entry("lambda inside a compound statement",
           lambda: [srcdiff.grad(f)(1.0) for f in [lambda x: x * x]],  # <- lambda_in_for
-          srcdiff.SrcdiffError, at("lambda_in_for", THIS_FILE), "lambda",
-          "define the function with def"),
+          srcdiff.UnsupportedSyntaxError, at("lambda_in_for", THIS_FILE), "lambda",
+          "write the lambda as a 'def'"),
     Entry("wrt an integer value", grad_of(bad.scalar, 3), srcdiff.SrcdiffError, at("scalar"),
           "its value is an integer", "pass a float"),
     Entry("wrt a boolean value", grad_of(bad.scalar, True), srcdiff.SrcdiffError,
