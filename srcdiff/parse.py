@@ -148,6 +148,7 @@ def parse_function(func: Any) -> Source:
             f"cannot differentiate {func!r}: it is not a Python function with source code "
             "(built-ins and C extensions have none)")
     filename = code.co_filename
+    linecache.checkcache(filename)  # the file may have changed since (a reload, a notebook)
     lines = linecache.getlines(filename, func.__globals__)
     if not lines:
         raise SrcdiffError(
