@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import difflib
 import importlib.util
 import inspect
 import os
@@ -22,13 +23,13 @@ import numpy as np
 from srcdiff import custom
 from srcdiff import emitter as emit_pass
 from srcdiff.api import build_from_source, check_grad, resolve_wrt
-from srcdiff.errors import SrcdiffError
+from srcdiff.errors import SrcdiffError, UnsupportedSyntaxError
 from srcdiff.parse import FileFunction, LocalFunction, Source, Unresolved, parse_file
 from srcdiff.reverse import Derivative, Request
 from srcdiff.rules import lookup
 
 
-def _fail(message: str, code: int = 1) -> int:
+def _fail(message: str, code: int = 2) -> int:
     print(f"srcdiff: error: {message}", file=sys.stderr)
     return code
 
@@ -102,19 +103,24 @@ def _selected_functions(args: argparse.Namespace) -> tuple[dict[str, Source], li
         sources, tree = parse_file(args.file)
         _declared_rules(tree, sources)
     except SrcdiffError as exc:
-        raise _CommandError(str(exc), 1) from exc
+        raise _CommandError(str(exc), 2) from exc
     except OSError as exc:
         raise _CommandError(f"cannot read {args.file}: {exc.strerror or exc}", 2) from exc
     except SyntaxError as exc:
+        shown = ""
+        if exc.text:
+            line = exc.text.rstrip("\n")
+            caret = max((exc.offset or 1) - 1 - (len(line) - len(line.lstrip())), 0)
+            shown = f"\n    {line.strip()}\n    {' ' * caret}^"
         raise _CommandError(f"{args.file}:{exc.lineno}:{exc.offset}: the file does not parse: "
-                            f"{exc.msg}", 1) from exc
+                            f"{exc.msg}{shown}", 2) from exc
     names = args.function or list(sources)
     if not names:
-        raise _CommandError(f"{args.file} defines no top-level function", 1)
+        raise _CommandError(f"{args.file} defines no top-level function", 2)
     missing = [n for n in names if n not in sources]
     if missing:
         raise _CommandError(f"{args.file} has no top-level function {missing[0]!r} "
-                            f"(it defines: {', '.join(sources) or 'none'})", 1)
+                            f"(it defines: {', '.join(sources) or 'none'})", 2)
     return sources, names
 
 
@@ -197,9 +203,9 @@ def cmd_emit(args: argparse.Namespace) -> int:
                                                 defaults=kind == "grad", callers=(myself,)),
                                 functions, called, lifted)
         if not names:
-            return _fail(f"no function of {args.file} has the parameters --wrt names")
+            return _fail(f"no function of {args.file} has the parameters --wrt names", 2)
         first = sources[names[0]]
-        command = "srcdiff " + " ".join(shlex.quote(a) for a in args.argv)
+        command = "srcdiff " + " ".join(shlex.quote(a) for a in args.argv if a != "--check")
         for node, _ in functions:  # the file's functions with a rule are called as they are
             for free in emit_pass.free_names(node):
                 value = first.namespace.lookup(free)
@@ -213,13 +219,35 @@ def cmd_emit(args: argparse.Namespace) -> int:
                                            originals=originals)
     except SrcdiffError as exc:
         print(str(exc), file=sys.stderr)
-        return 1
+        return 2
+    if args.check:
+        return _compare(args, text)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _compare(args: argparse.Namespace, text: str) -> int:
+    """``emit --check``: 0 when ``-o OUT.py`` holds exactly what srcdiff emits now."""
+    if not args.output:
+        return _fail("--check needs -o OUT.py, the emitted module to compare", 2)
+    try:
+        with open(args.output, encoding="utf-8") as handle:
+            current = handle.read()
+    except OSError as exc:
+        return _fail(f"cannot read {args.output}: {exc.strerror or exc}", 2)
+    if current == text:
+        print(f"{args.output} is up to date")
+        return 0
+    diff = difflib.unified_diff(current.splitlines(keepends=True), text.splitlines(keepends=True),
+                                f"{args.output} (committed)", f"{args.output} (emitted now)")
+    sys.stdout.writelines(diff)
+    print(f"srcdiff: {args.output} differs from what srcdiff emits now; rerun without --check "
+          "to update it", file=sys.stderr)
+    return 1
 
 
 def _load_module(path: str) -> types.ModuleType:
@@ -233,49 +261,121 @@ def _load_module(path: str) -> types.ModuleType:
     return module
 
 
+def _parse_shapes(specs: list[str] | None) -> tuple[tuple[int, ...], dict[str, tuple[int, ...]]]:
+    """``--shape 3`` (every input) and ``--shape x=3,4`` (one parameter): the default shape and
+    the shapes by name. An empty shape means Python floats."""
+    default: tuple[int, ...] = (3,)
+    named: dict[str, tuple[int, ...]] = {}
+    for spec in specs or []:
+        name, _, dims = spec.rpartition("=")
+        try:
+            shape = tuple(int(d) for d in dims.split(",") if d.strip())
+        except ValueError:
+            raise _CommandError(f"--shape {spec!r}: expected NAME=D1,D2 or D1,D2", 2) from None
+        if name:
+            named[name.strip()] = shape
+        else:
+            default = shape
+    return default, named
+
+
+def _lint(args: argparse.Namespace, sources: dict[str, Source], names: list[str]) -> int:
+    """``srcdiff check --lint``: every unsupported construct of every function, in one pass."""
+    problems = 0
+    for name in names:
+        source = sources[name]
+        params = [a.arg for a in source.node.args.posonlyargs + source.node.args.args]
+        if not params:
+            continue
+        fresh = Source(copy.deepcopy(source.node), source.filename, source.lines,
+                       source.namespace, source.module_constants)
+        try:
+            build_from_source(fresh, Request("grad", tuple(params), True,
+                                             callers=(source.namespace.lookup(name),)))
+        except UnsupportedSyntaxError as exc:
+            for problem in exc.problems:
+                problems += 1
+                print(problem)
+        except SrcdiffError as exc:
+            problems += 1
+            print(f"{source.filename}:{source.node.lineno}:{source.node.col_offset + 1}: {exc}")
+    count = len(names)
+    print(f"{problems} unsupported construct{'s' if problems != 1 else ''} in {count} "
+          f"function{'s' if count != 1 else ''}")
+    return 1 if problems else 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    """``srcdiff check``: finite-difference checks of the file's functions."""
+    """``srcdiff check``: finite-difference checks of the file's functions (or ``--lint``)."""
     try:
-        _, names = _selected_functions(args)
+        sources, names = _selected_functions(args)
+        if args.lint:
+            return _lint(args, sources, names)
+        default, named = _parse_shapes(args.shape)
         module = _load_module(args.file)
     except _CommandError as exc:
         return _fail(*exc.args)
     except OSError as exc:
         return _fail(f"cannot import {args.file}: {exc}", 2)
-    shape = tuple(int(s) for s in args.shape.split(",") if s) if args.shape else ()
+    except Exception as exc:  # the file itself failed when imported
+        return _fail(f"importing {args.file} raised {type(exc).__name__}: {exc}", 2)
     rng = np.random.default_rng(args.seed)
     failures = 0
+    print(f"{'result':<6} {'function':<24} detail")
     for name in names:
         func = getattr(module, name)
         params = [p for p in inspect.signature(func).parameters.values()
                   if p.default is inspect.Parameter.empty]
-        values = [rng.uniform(0.5, 1.5, size=shape) if shape else float(rng.uniform(0.5, 1.5))
-                  for _ in params]
+        shapes = [named.get(p.name, default) for p in params]
+        values = [rng.uniform(0.5, 1.5, size=s) if s else float(rng.uniform(0.5, 1.5))
+                  for s in shapes]
         wrt = tuple(range(len(params)))
         if not wrt:
-            print(f"skip  {name}: no parameter without a default to differentiate")
+            print(f"{'skip':<6} {name:<24} no parameter without a default to differentiate")
             continue
+        described = ", ".join(f"{p.name}: {'x'.join(map(str, s)) or 'float'}"
+                              for p, s in zip(params, shapes, strict=True))
         try:
             error = check_grad(func, *values, wrt=wrt)
         except SrcdiffError as exc:
             failures += 1
-            print(f"FAIL  {name}: {exc}")
+            print(f"{'FAIL':<6} {name:<24} ({described}) {exc}")
             continue
         except Exception as exc:  # the user's function itself failed on random inputs
             failures += 1
-            print(f"FAIL  {name}: calling it on random inputs of shape {shape} raised "
-                  f"{type(exc).__name__}: {exc}")
+            print(f"{'FAIL':<6} {name:<24} calling it on random inputs ({described}) raised "
+                  f"{type(exc).__name__}: {exc}; state the shapes with --shape NAME=D1,D2")
             continue
-        print(f"ok    {name}: max error {error:.2e} against central finite differences")
+        print(f"{'ok':<6} {name:<24} ({described}) max error {error:.2e} against central "
+              "finite differences")
     return 1 if failures else 0
 
 
+_EMIT_EXAMPLES = """examples:
+  srcdiff emit examples/linear_regression.py              # every function, w.r.t. its 1st
+  srcdiff emit model.py --function loss --wrt w,b -o grad_model.py
+  srcdiff emit model.py --mode forward                    # jvp_<name>: forward mode
+  srcdiff emit model.py -o grad_model.py --check          # exit 1 if grad_model.py is stale
+"""
+
+_CHECK_EXAMPLES = """examples:
+  srcdiff check examples/linear_regression.py --shape 3   # every input of shape (3,)
+  srcdiff check model.py --function loss --shape W=3,4 --shape x=4
+  srcdiff check model.py --lint                           # unsupported constructs, no inputs
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``srcdiff`` console script."""
+    """Entry point of the ``srcdiff`` console script (also ``python -m srcdiff``)."""
+    from srcdiff import __version__
+
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="srcdiff", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"srcdiff {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    emit = commands.add_parser("emit", help="write a standalone module of gradient functions")
+    formatter = argparse.RawDescriptionHelpFormatter
+    emit = commands.add_parser("emit", help="write a standalone module of gradient functions",
+                               epilog=_EMIT_EXAMPLES, formatter_class=formatter)
     emit.add_argument("file", help="the Python file to read (it is parsed, never executed)")
     emit.add_argument("--function", action="append", metavar="NAME",
                       help="a function to differentiate (repeatable; default: every function "
@@ -284,13 +384,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                       help="parameters to differentiate, by index or name (default: 0)")
     emit.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
     emit.add_argument("-o", "--output", metavar="OUT.py", help="write here, not to stdout")
+    emit.add_argument("--check", action="store_true",
+                      help="do not write: exit 1 (with a diff) if OUT.py differs from what "
+                      "srcdiff emits now, so emitted derivatives can be versioned")
     emit.set_defaults(handler=cmd_emit)
-    check = commands.add_parser("check", help="finite-difference checks of a file's functions")
+    check = commands.add_parser("check", help="finite-difference checks of a file's functions",
+                                epilog=_CHECK_EXAMPLES, formatter_class=formatter)
     check.add_argument("file")
     check.add_argument("--function", action="append", metavar="NAME")
-    check.add_argument("--shape", default="3", help="shape of the random inputs, e.g. 3 or 2,3 "
-                       "(empty for Python floats)")
+    check.add_argument("--shape", action="append", metavar="[NAME=]D1,D2",
+                       help="shape of the random inputs: D1,D2 for every input, NAME=D1,D2 for "
+                       "one (repeatable; an empty shape gives Python floats; default 3)")
     check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--lint", action="store_true",
+                       help="list every unsupported construct of every function, without "
+                       "running anything")
     check.set_defaults(handler=cmd_check)
     args = parser.parse_args(argv)
     args.argv = argv

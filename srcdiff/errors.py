@@ -26,7 +26,10 @@ class Problem:
     def __str__(self) -> str:
         text = f"{self.filename}:{self.line}:{self.column}: {self.construct}"
         if self.source_line:
-            text += f"\n    {self.source_line.strip()}"
+            line = self.source_line.rstrip("\n")
+            stripped = line.lstrip()
+            caret = max(self.column - 1 - (len(line) - len(stripped)), 0)
+            text += f"\n    {stripped.rstrip()}\n    {' ' * caret}^"
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text

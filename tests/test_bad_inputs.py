@@ -156,16 +156,16 @@ def test_bad_input_is_refused_clearly(entry: Entry) -> None:
 # ---------------------------------------------------------------------------------------------
 
 CLI_ENTRIES = [
-    ("a file that does not parse", "def f(x):\n    return x +\n", [], 1, ":2:", "does not parse"),
-    ("a function not in the file", "def f(x):\n    return x * 2.0\n", ["--function", "g"], 1,
+    ("a file that does not parse", "def f(x):\n    return x +\n", [], 2, ":2:", "does not parse"),
+    ("a function not in the file", "def f(x):\n    return x * 2.0\n", ["--function", "g"], 2,
      "", "has no top-level function 'g' (it defines: f)"),
     ("a global that is not a literal", "import numpy as np\nW = np.ones(3)\n\n"
-     "def f(x):\n    return np.sum(W * x)\n", [], 1, ":5:", "reads the global 'W'"),
+     "def f(x):\n    return np.sum(W * x)\n", [], 2, ":5:", "reads the global 'W'"),
     ("a rule declared with non-literal arguments", "import math\nimport srcdiff\n"
      "P = 'x'\nsrcdiff.elementwise(math.gamma, x=P)\n\ndef f(x):\n    return math.gamma(x)\n",
-     [], 1, ":4:1:", "must be literals"),
+     [], 2, ":4:1:", "must be literals"),
     ("unsupported syntax in the file", "def f(x):\n    try:\n        y = x\n    except Exception:"
-     "\n        y = 0.0\n    return y\n", [], 1, ":2:5:", "'try' statement"),
+     "\n        y = 0.0\n    return y\n", [], 2, ":2:5:", "'try' statement"),
 ]
 
 
