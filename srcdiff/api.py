@@ -387,6 +387,16 @@ def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
     operator.__srcdiff_original__ = func  # type: ignore[attr-defined]
     operator.__srcdiff_kind__ = kind  # type: ignore[attr-defined]
     operator.__srcdiff_wrt__ = wrt  # type: ignore[attr-defined]
+
+    def source() -> str:
+        """The Python source of the derivative code this operator runs (built if need be)."""
+        return _built(func, kind, wrt).text
+
+    def markdown() -> str:  # a notebook shows the operator as its derivative code
+        return f"```python\n{source()}```"
+
+    operator.source = source  # type: ignore[attr-defined]
+    operator._repr_markdown_ = markdown  # type: ignore[attr-defined]
     return operator
 
 

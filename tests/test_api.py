@@ -268,3 +268,17 @@ def test_generated_code_is_a_real_file_for_tracebacks():
     with open(path, encoding="utf-8") as handle:
         assert "def grad_poly(x, y):" in handle.read()
     assert inspect.getsource(built.func).startswith("def grad_poly")
+
+
+def test_an_operator_shows_its_derivative_code():
+    def cube_sum(x):
+        return np.sum(x ** 3)
+
+    dcube = srcdiff.grad(cube_sum)
+    assert dcube.source() == srcdiff.emit(cube_sum)
+    assert '"""Gradient of cube_sum w.r.t. x' in dcube.source()
+    assert dcube._repr_markdown_().startswith("```python\ndef grad_cube_sum(x):")
+    forward = srcdiff.jvp(cube_sum)
+    assert forward.source().startswith("def jvp_cube_sum(x, dx):")
+    hvp = srcdiff.jvp(dcube)  # a derivative of a derivative shows its own code
+    assert "def jvp_grad_cube_sum" in hvp.source()
