@@ -6,6 +6,7 @@ statement by statement, and runs it. See ``srcdiff.emit`` to read the generated 
 from srcdiff.api import (
     check_grad,
     emit,
+    explain,
     grad,
     hessian,
     jacobian,
@@ -28,6 +29,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GradientCheckError", "NonScalarOutputError", "SrcdiffError", "UnsupportedSyntaxError",
-    "check_grad", "defrule", "elementwise", "emit", "grad", "hessian", "jacobian", "jvp",
+    "check_grad", "defrule", "elementwise", "emit", "explain", "grad", "hessian", "jacobian", "jvp",
     "jvp_batch", "no_grad", "stop_gradient", "value_and_grad", "vjp", "vjp_batch",
 ]

@@ -566,6 +566,19 @@ def emit(func: Callable[..., Any], wrt: Wrt = 0, mode: str = "reverse") -> str:
     return _built(_differentiable(func, 1), kind, wrt).text
 
 
+def explain(func: Callable[..., Any], wrt: Wrt = 0) -> Any:
+    """Why the gradient of ``func`` w.r.t. ``wrt`` is zero or partial, read off the source:
+    every line where the dependence is cut (a comparison, an integer cast, ``np.floor``,
+    ``stop_gradient``, ``no_grad``, an overwrite) or made piecewise (a condition), and the
+    variables carrying a derivative per line. ``print()`` the result; nothing is run."""
+    from srcdiff.dependence import explain_source
+
+    func = _differentiable(func, 1)
+    params = [p.name for p in _parameters(func)]
+    names, _ = resolve_wrt(func, params, wrt)
+    return explain_source(parse.parse_function(func), names)
+
+
 def _perturbable(value: Any) -> np.ndarray:
     return np.array(value, dtype=np.float64)
 

@@ -351,6 +351,29 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    """``srcdiff explain``: where the dependence on --wrt is cut, per function."""
+    from srcdiff.dependence import explain_source
+
+    try:
+        sources, names = _selected_functions(args)
+    except _CommandError as exc:
+        return _fail(*exc.args)
+    wrt = _parse_wrt(args.wrt)
+    for name in names:
+        source = sources[name]
+        params = [a.arg for a in source.node.args.posonlyargs + source.node.args.args
+                  + source.node.args.kwonlyargs]
+        try:
+            wrt_names, _ = resolve_wrt(types.SimpleNamespace(__name__=name), params, wrt)
+        except SrcdiffError as exc:
+            if args.function:
+                return _fail(str(exc))
+            continue
+        print(explain_source(source, wrt_names))
+    return 0
+
+
 _EMIT_EXAMPLES = """examples:
   srcdiff emit examples/linear_regression.py              # every function, w.r.t. its 1st
   srcdiff emit model.py --function loss --wrt w,b -o grad_model.py
@@ -400,6 +423,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="list every unsupported construct of every function, without "
                        "running anything")
     check.set_defaults(handler=cmd_check)
+    explain = commands.add_parser(
+        "explain", help="why a gradient is zero or partial: the lines that cut the dependence",
+        epilog="examples:\n  srcdiff explain model.py --function loss --wrt w\n",
+        formatter_class=formatter)
+    explain.add_argument("file", help="the Python file to read (parsed, never executed)")
+    explain.add_argument("--function", action="append", metavar="NAME")
+    explain.add_argument("--wrt", metavar="ARG[,ARG]", help="by index or name (default: 0)")
+    explain.set_defaults(handler=cmd_explain)
     args = parser.parse_args(argv)
     args.argv = argv
     return int(args.handler(args))
