@@ -633,7 +633,8 @@ def check_grad(func: Callable[..., Any], *args: Any, wrt: Wrt = 0, eps: float = 
             raise GradientCheckError(
                 f"gradient of {func.__name__} with respect to {name!r} differs from central "
                 f"finite differences by {error:.3g} (tolerance {tolerance:.3g})\n"
-                f"srcdiff: {np.asarray(computed)!r}\nfinite differences: {numeric!r}")
+                f"srcdiff: {np.asarray(computed)!r}\nfinite differences: {numeric!r}"
+                + _bisection(func, args, names))
         worst = max(worst, error)
     if forward:
         worst = max(worst, _check_forward(func, args, wrt, names, params, results, ct, rng,
@@ -699,6 +700,20 @@ def _check_batched(func: Callable[..., Any], args: tuple[Any, ...], wrt: Wrt,
         item = [_item(d, k, value) for d, value in zip(directions, values, strict=True)]
         _, single = jvp(func, wrt=wrt)(*args, tuple(item) if as_tuple else item[0])
         same(np.asarray(columns)[k], single, "tangent", k)
+
+
+def _bisection(func: Callable[..., Any], args: tuple[Any, ...], names: tuple[str, ...]) -> str:
+    """The first wrong line, found by checking each operation on its own (for the message of a
+    failed check); empty when no single operation is to blame or the search cannot run."""
+    from srcdiff.bisect import bisect
+
+    try:
+        suspects = bisect(func, args, names)
+    except Exception:  # noqa: BLE001  (the message of the failed check matters more)
+        return ""
+    if not suspects:
+        return ""
+    return "\nthe first operation whose derivative is wrong:\n" + str(suspects[0])
 
 
 def _check_forward(func: Callable[..., Any], args: tuple[Any, ...], wrt: Wrt,
