@@ -214,6 +214,8 @@ def _load(derivative: reverse.Derivative, source: parse.Source,
 
 
 _CACHE: dict[tuple[Any, ...], Built] = {}
+#: Bumped when a rule is declared: operators then look their derivative up again.
+_GENERATION = [0]
 _LOCK = threading.RLock()
 
 
@@ -355,6 +357,8 @@ def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
             break
 
     seeded = kind.removeprefix("batch_") in ("vjp", "jvp")
+    # What the first call works out, kept for the next ones (until a new rule is declared).
+    memo: dict[str, Any] = {"generation": -1}
 
     def operator(*args: Any, **kwargs: Any) -> Any:
         ct = None
@@ -364,13 +368,22 @@ def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
                 raise TypeError(f"{kind} of {func.__name__} needs the {what} as its last "
                                 "positional argument")
             *args, ct = args  # type: ignore[assignment]
-        built = _built(func, kind, wrt)
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        values = [bound.arguments[name] for name in param_names]
-        names, _ = resolve_wrt(func, param_names, wrt)
-        for name in names:
-            _check_argument(func, name, bound.arguments[name])
+        if memo["generation"] != _GENERATION[0]:
+            memo["built"] = _built(func, kind, wrt)
+            memo["wrt"] = [param_names.index(n) for n in resolve_wrt(func, param_names, wrt)[0]]
+            memo["generation"] = _GENERATION[0]
+        built = memo["built"]
+        if not kwargs and len(args) == len(param_names):  # every argument, by position
+            values = list(args)
+        else:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            values = [bound.arguments[name] for name in param_names]
+        for index in memo["wrt"]:
+            value = values[index]
+            if not (type(value) is float or (type(value) is np.ndarray
+                                             and value.dtype.kind == "f")):
+                _check_argument(func, param_names[index], value)
         if inner is not None:
             inner.func.srcdiff_refresh()
         built.func.srcdiff_refresh()

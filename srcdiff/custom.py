@@ -128,3 +128,4 @@ def _forget_built() -> None:
 
     with api._LOCK:
         api._CACHE.clear()
+        api._GENERATION[0] += 1
