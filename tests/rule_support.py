@@ -12,6 +12,10 @@ from typing import Any
 
 import numpy as np
 
+#: The harness draws a tuple of cotangents for a tuple result (and batches of tuples as
+#: tuples of batches).
+TUPLE_RESULTS = True
+
 REAL = (-2.0, 2.0)
 POS = (0.5, 2.0)
 UNIT = (-0.9, 0.9)

@@ -169,6 +169,33 @@ PARAM_CASES = [pytest.param(f, pos, kw, p, id=f"{_case_id(f, pos, kw)}-{p}")
 # ---------------------------------------------------------------------------------------------
 
 
+def _seed_like(y: Any, rng: np.random.Generator, lead: tuple[int, ...] = ()) -> Any:
+    """A random cotangent of ``y`` (a tuple of them for a tuple result), with ``lead`` axes."""
+    if isinstance(y, tuple):
+        return tuple(_seed_like(item, rng, lead) for item in y)
+    u = rng.normal(size=lead + np.shape(y))
+    return float(u) if isinstance(y, float) and not lead else u
+
+
+def _pair(u: Any, t: Any) -> Any:
+    """``sum(u * t)``, item by item for tuples."""
+    if isinstance(u, tuple):
+        return sum(_pair(a, b) for a, b in zip(u, t, strict=True))
+    return np.sum(u * t)
+
+
+def _shape(value: Any) -> Any:
+    return tuple(_shape(v) for v in value) if isinstance(value, tuple) else np.shape(value)
+
+
+def _abs(value: Any) -> Any:
+    return tuple(_abs(v) for v in value) if isinstance(value, tuple) else np.abs(value)
+
+
+def _item(batch: Any, k: int) -> Any:
+    return tuple(_item(b, k) for b in batch) if isinstance(batch, tuple) else batch[k]
+
+
 def _setup(func: Any, pos: tuple, kw: dict, param: str):
     rng = np.random.default_rng(20240611)
     pos_v = [_draw(v, rng) for v in pos]
@@ -177,9 +204,9 @@ def _setup(func: Any, pos: tuple, kw: dict, param: str):
     args = rule.bind(pos_v, kw_v)
     y = func(*pos_v, **kw_v)
     x = args[param]
-    u = rng.normal(size=np.shape(y))
+    y = tuple(y) if isinstance(y, tuple) else y  # NumPy's named tuples
+    u = _seed_like(y, rng)
     v = rng.normal(size=np.shape(x))
-    u = float(u) if isinstance(y, float) else u
     v = float(v) if isinstance(x, float) else v
     return rule, pos_v, kw_v, args, x, y, u, v
 
@@ -195,7 +222,8 @@ def _call_with(func: Any, rule, pos_v: list, kw_v: dict, param: str, value: Any)
 
 def _finite_differences(func, rule, pos_v, kw_v, param, x, u) -> Any:
     def objective(value):
-        return np.sum(u * _call_with(func, rule, pos_v, kw_v, param, value))
+        out = _call_with(func, rule, pos_v, kw_v, param, value)
+        return _pair(u, tuple(out) if isinstance(out, tuple) else out)
 
     if isinstance(x, float):
         return (objective(x + EPS) - objective(x - EPS)) / (2 * EPS)
@@ -215,12 +243,12 @@ def test_rule(func, pos, kw, param):
     t = registry.evaluate(rule, "jvp", param, args, y, v)
 
     assert np.shape(g) == np.shape(x), "adjoint shape"
-    assert np.shape(t) == np.shape(y), "tangent shape"
+    assert _shape(t) == _shape(y), "tangent shape"
     if isinstance(x, float) and isinstance(y, float):  # math.* and builtins stay Python floats
         assert isinstance(g, float) and isinstance(t, float)
 
-    lhs, rhs = np.sum(g * v), np.sum(u * t)
-    scale = max(np.sum(np.abs(g * v)), np.sum(np.abs(u * t)))
+    lhs, rhs = np.sum(g * v), _pair(u, t)
+    scale = max(np.sum(np.abs(g * v)), _pair(_abs(u), _abs(t)))
     assert abs(lhs - rhs) <= DOT_RTOL * scale, "dot-product test"
 
     numeric = _finite_differences(func, rule, pos_v, kw_v, param, x, u)
@@ -243,8 +271,10 @@ def test_general_template_agrees(func, pos, kw, param):
     for mode, seed in (("vjp", u), ("jvp", v)):
         special = registry.evaluate(rule, mode, param, args, y, seed)
         general = _evaluate_general(rule, mode, param, args, y, seed)
-        assert np.shape(general) == np.shape(special)
-        np.testing.assert_allclose(general, special, rtol=1e-14, atol=1e-14)
+        assert _shape(general) == _shape(special)
+        for a, b in (zip(general, special, strict=True) if isinstance(special, tuple)
+                     else [(general, special)]):
+            np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-14)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -479,11 +509,17 @@ def test_batched_forms_agree(func, pos, kw, param):
         if not _has_batched(rule, mode, param, args):
             assert _unbatched(rule, param, mode), f"{rule.name} has no batched {mode} for {param}"
             continue
-        seeds = rng.normal(size=(3,) + np.shape(seed_like))
+        seeds = _seed_like(seed_like, rng, (3,))  # a tuple of batches for a tuple result
         batched = registry.evaluate(rule, f"batch_{mode}", param, args, y, seeds)
+        like = x if mode == "vjp" else y
+        expected = (tuple((3,) + np.shape(i) for i in like) if isinstance(like, tuple)
+                    else (3,) + np.shape(like))
+        assert _shape(batched) == expected, mode
         for k in range(3):
-            seed = float(seeds[k]) if isinstance(seed_like, float) else seeds[k]
+            seed = _item(seeds, k)
+            seed = float(seed) if isinstance(seed_like, float) else seed
             single = registry.evaluate(rule, mode, param, args, y, seed)
-            expected_shape = np.shape(x) if mode == "vjp" else np.shape(y)
-            assert np.shape(batched) == (3,) + expected_shape, mode
-            np.testing.assert_allclose(batched[k], single, rtol=1e-13, atol=1e-14)
+            got = _item(batched, k)
+            for a, b in (zip(got, single, strict=True) if isinstance(single, tuple)
+                         else [(got, single)]):
+                np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-14)
