@@ -1,4 +1,5 @@
-"""Dependence pass (srcdiff.explain): why a gradient is zero or partial, read off the source without running it.
+"""Dependence pass (srcdiff.explain): why a gradient is zero or partial, read off the source
+without running it.
 
 After normalization and activity analysis, every operation whose arguments depend on a
 differentiated parameter but whose result does not is a *cut*: a comparison, an integer

@@ -26,7 +26,9 @@ from srcdiff.reverse import (
     _index_value,
     _name,
     _Reverse,
+    bound_in,
     comment,
+    sequence_names,
 )
 from srcdiff.rules.registry import instantiate
 
@@ -90,7 +92,7 @@ class _Forward(_Reverse):
                                                 for a in flowing_args(stmt).values()):
             return self.call(stmt)
         pure = op.rule is not None or not isinstance(stmt.value, ast.Call)
-        code: list[ast.stmt] = [_assign(stmt.target, stmt.value, pure)]
+        code: list[ast.stmt] = [_assign(stmt.target, stmt.value, pure, primal=True)]
         if not active:
             return code
         tangent = self.tangent_of(stmt)
@@ -108,6 +110,10 @@ class _Forward(_Reverse):
         that have a tangent; None when none has."""
         op = stmt.op
         y = _name(stmt.target)
+        if op.kind in ("stop", "opaque") or op.zero or stmt.no_grad:
+            # (before the copies: ``v = x`` under no_grad is a constant even when ``v`` is
+            # active elsewhere, as a variable a loop carries)
+            return None
         if op.kind == "copy":
             atom = op.args["x"]
             return self.tangent(atom) if self.has_tangent(atom) else None
@@ -128,8 +134,6 @@ class _Forward(_Reverse):
             if not self.has_tangent(whole):
                 return None
             return ast.Subscript(self.tangent(whole), op.args["index"], ast.Load())
-        if op.kind in ("stop", "opaque") or op.zero or stmt.no_grad:
-            return None
         if op.rule is None:
             if any(self.has_tangent(a) for a in flowing_args(stmt).values()):
                 self.problem(stmt, f"no derivative rule for {op.what}", _hint(op.what))
@@ -169,7 +173,7 @@ class _Forward(_Reverse):
             self.problem(stmt, f"recursive call to {name!r}",
                          "srcdiff differentiates recursion-free code; write the recursion "
                          "as a loop")
-            return [_assign(stmt.target, stmt.value, pure=False)]
+            return [_assign(stmt.target, stmt.value, pure=False, primal=True)]
         key = (id(op.callee), tuple(params))
         if key not in self.callees:
             kind = "batch_jvp" if self.request.batched else "jvp"
@@ -235,12 +239,8 @@ class _Forward(_Reverse):
         orelse = self.code(stmt.orelse)
         after_else = self.defined
 
-        def bound(block: list[Stmt]) -> set[str]:
-            return {a.target for a in _assignments(block)
-                    if a.op.kind not in ("setitem", "append")}
-
         # A name only one branch binds does not exist after the other: no tangent to match.
-        local = {self.adjoint(n) for n in bound(stmt.body) ^ bound(stmt.orelse)}
+        local = {self.adjoint(n) for n in bound_in(stmt.body) ^ bound_in(stmt.orelse)}
         for code, mine, other in ((body, after_body, after_else),
                                   (orelse, after_else, after_body)):
             for tangent in sorted(other - mine - local):
@@ -254,8 +254,12 @@ class _Forward(_Reverse):
         """The loop as written; carried variables carry their tangents. A carried variable
         whose tangent does not exist yet starts with zeros, so every iteration sees one."""
         pre: list[ast.stmt] = []
+        # written into or appended to; an array or list the body creates (each iteration
+        # anew) starts its tangent there, not before the loop, where it does not exist yet
+        created = {a.target for a in _assignments(loop.body)
+                   if a.op.kind not in ("setitem", "append")}
         mutated = [a.target for a in _assignments(loop.body)
-                   if a.op.kind in ("setitem", "append")]
+                   if a.op.kind in ("setitem", "append") and a.target not in created]
         # a variable an inner loop carries is carried by this one too, unless this body
         # binds it afresh before the inner loop (then the inner loop starts its tangent)
         fresh = _bound_outside_loops(loop.body)
@@ -288,10 +292,7 @@ class _Forward(_Reverse):
     # ------------------------------------------------------------------------------------
     def build(self) -> Derivative:
         fn, request = self.fn, self.request
-        for stmt in _assignments(fn.body):
-            if stmt.op.kind == "append" or (stmt.op.kind == "pack"
-                                            and isinstance(stmt.value, ast.List)):
-                self.tuple_names.add(stmt.target)
+        self.tuple_names |= sequence_names(fn)  # values whose tangent is a list or tuple
         tangent_params = []
         for param in request.wrt:
             name = self.adjoint(param)

@@ -24,7 +24,7 @@ from typing import Any
 
 from srcdiff.errors import Problem, UnsupportedSyntaxError
 from srcdiff.fence import is_append
-from srcdiff.ir import Assign, If, Loop, NormalFunction, Operation, Return, Stmt
+from srcdiff.ir import Assign, If, Loop, NormalFunction, Operation, Return, Stmt, walk
 from srcdiff.naming import Namer, names_in
 from srcdiff.origin import Origin
 from srcdiff.parse import LocalFunction, Source
@@ -120,6 +120,8 @@ class _Normalizer:
         self.local_functions: dict[str, LocalFunction] = {}
         self.all_local_functions: list[LocalFunction] = []
         self.bound: set[str] = set(self.params)
+        # Versions some path leaves unbound (bound in one branch of an ``if`` only).
+        self.partial: set[str] = set()
         self.block: list[Stmt] = []
         self.depth = 0  # how many branches deep the statement being normalized is
         self.problems: list[Problem] = []
@@ -142,8 +144,11 @@ class _Normalizer:
         self.emit(name, value, op)
         return ast.Name(name, ast.Load())
 
-    def bind_name(self, user_name: str) -> str:
-        """The name for a new binding of ``user_name``: itself first, then versions."""
+    def bind_name(self, user_name: str, activate: bool = True) -> str:
+        """The name for a new binding of ``user_name``: itself first, then versions.
+
+        With ``activate`` (the default) reads of ``user_name`` mean the new name from now
+        on; otherwise the caller switches ``self.current`` once the value is computed."""
         if user_name == RESULT:
             version = self.namer.fresh("result")
         elif user_name not in self.bound and user_name in self.locals:
@@ -151,7 +156,8 @@ class _Normalizer:
         else:
             version = self.namer.fresh(user_name)
         self.bound.add(version)
-        self.current[user_name] = version
+        if activate:
+            self.current[user_name] = version
         return version
 
     # branches -----------------------------------------------------------------------------
@@ -194,9 +200,19 @@ class _Normalizer:
             if in_body == in_else:
                 merged[key] = in_body  # type: ignore[assignment]
                 continue
+            if in_body is None or in_else is None:
+                # A variable new in one branch only: after the ``if`` it is that branch's
+                # name, unbound on the other path, as in Python (a copy to a merged name
+                # would read it unbound when it was bound in an ``if`` of its own).
+                merged[key] = in_body or in_else  # type: ignore[assignment]
+                self.partial.add(merged[key])
+                continue
             name = self.bind_name(key)
             for block, source in ((body, in_body), (orelse, in_else)):
-                if source is not None and source != name:
+                if source in self.partial:  # maybe unbound: bind the merged name instead
+                    _rename_version(block, source, name)
+                    self.partial.add(name)
+                elif source != name:
                     saved, self.block = self.block, block
                     self.bind_to(name, ast.Name(source, ast.Load()))
                     self.block = saved
@@ -223,7 +239,18 @@ class _Normalizer:
     def rename(self, node: ast.expr) -> ast.expr:
         """A copy of an expression that carries no derivative (a loop's iterable or test),
         reading each local variable by its current name."""
-        copy_ = _renamed(node, self.current, self.locals, self.globals)
+        lifted = set()
+        if self.local_functions:  # calls of nested defs: their lifted versions (local_call)
+            node = _strip_all(node)
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) \
+                        and call.func.id in self.local_functions:
+                    function = self.local_functions[call.func.id]
+                    call.func = ast.Name(function.source.node.name, ast.Load())
+                    call.keywords += [ast.keyword(v, ast.Name(v, ast.Load()))
+                                      for v in function.free]
+                    lifted.add(function.source.node.name)
+        copy_ = _renamed(node, self.current, self.locals, self.globals, lifted)
         for name in _free_locals(node, self.locals):
             if name not in self.current:
                 self.problem(node, f"local variable {name!r} read before assignment",
@@ -292,6 +319,15 @@ class _Normalizer:
         else:
             sequences = [iterable]
         atoms = [self.atom(sequence) for sequence in sequences]
+        # Python iterates over the object the iterable was when the loop started: a variable
+        # the body rebinds is read through a name of its own, bound before the loop.
+        rebound = {n.id for stmt in node.body for n in ast.walk(stmt)
+                   if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        for k, (sequence, atom) in enumerate(zip(sequences, atoms, strict=True)):
+            if isinstance(sequence, ast.Name) and sequence.id in rebound \
+                    and isinstance(atom, ast.Name):
+                atoms[k] = self.temporary(atom, Operation("copy", "assignment", None,
+                                                          {"x": atom}), f"{sequence.id}_rows")
         lengths = [ast.Call(ast.Name("len", ast.Load()), [a], []) for a in atoms]
         length = lengths[0] if len(lengths) == 1 else \
             ast.Call(ast.Name("min", ast.Load()), lengths, [])
@@ -573,7 +609,11 @@ class _Normalizer:
     # statements ---------------------------------------------------------------------------
     def assign(self, user_name: str, node: ast.expr) -> None:
         if isinstance(node, ast.IfExp):
-            self.if_expression(node, self.bind_name(user_name))
+            # The arms read the variable's current value (``c = c if t else -c``): the new
+            # name means the variable only once both arms are normalized.
+            target = self.bind_name(user_name, activate=False)
+            self.if_expression(node, target)
+            self.current[user_name] = target
             return
         value, op, _ = self.operation(node)
         target = self.bind_name(user_name)
@@ -857,9 +897,11 @@ def _free_locals(node: ast.expr, local_names: set[str]) -> set[str]:
 
 
 def _renamed(node: ast.expr, current: dict[str, str], local_names: set[str],
-             globals_: set[str]) -> ast.expr:
+             globals_: set[str], keep: set[str] | frozenset[str] = frozenset()) -> ast.expr:
     class Rename(ast.NodeTransformer):
         def visit_Name(self, name: ast.Name) -> ast.Name:
+            if name.id in keep:  # a lifted nested def
+                return ast.Name(name.id, ast.Load())
             if name.id in local_names:
                 return ast.Name(current.get(name.id, name.id), ast.Load())
             globals_.add(name.id)
@@ -873,10 +915,33 @@ def _strip_all(node: ast.expr) -> ast.expr:
     return ast.parse(ast.unparse(node), mode="eval").body
 
 
+def _rename_version(block: list[Stmt], old: str, new: str) -> None:
+    """Rename the version ``old`` to ``new`` in ``block``: where it is bound and read."""
+
+    def names(node: ast.AST | None) -> None:
+        for sub in ast.walk(node) if node is not None else ():
+            if isinstance(sub, ast.Name) and sub.id == old:
+                sub.id = new
+
+    for stmt in walk(block):
+        if isinstance(stmt, Assign):
+            if stmt.target == old:
+                stmt.target = new
+            names(stmt.value)
+            for arg in stmt.op.args.values():
+                names(arg)
+        elif isinstance(stmt, If):
+            names(stmt.test)
+        else:
+            names(stmt.iter)
+            names(stmt.test)
+
+
 def _retarget(block: list[Stmt], name: str, target: str) -> bool:
     """Rename the last assignment of ``block`` to ``target`` if it binds ``name`` and nothing
     after it reads ``name``; report whether it did."""
-    if not block or not isinstance(block[-1], Assign) or block[-1].target != name:
+    if not block or not isinstance(block[-1], Assign) or block[-1].target != name \
+            or block[-1].op.kind in ("setitem", "append"):  # (in place: binds nothing)
         return False
     block[-1].target = target
     return True

@@ -4,7 +4,7 @@ Four rewrites, each small and safe:
 
 * **simplify**: fold constant arithmetic and drop identities (``a * 1``, ``a + 0``, ``a ** 1``,
   ``a * (1 / b)`` -> ``a / b``, ``a * -1`` -> ``-a``), so templates can be written as the
-  plain math and still inline cleanly;
+  plain math and still inline cleanly (the user's own statements are left as written);
 * **trim calls**: drop keyword arguments of runtime helpers that equal the helper's default;
 * **adjoint copies**: ``dx = dy`` as the first value of ``dx`` and last use of ``dy`` is
   folded into the statements computing ``dy``;
@@ -55,6 +55,15 @@ def _is_plain_index(node: ast.expr) -> bool:
 
 
 class _Simplify(ast.NodeTransformer):
+    def visit_Assign(self, node: ast.Assign) -> ast.stmt:
+        # The user's own statements stay as written: dropping ``* 1.0`` or ``+ 0`` would
+        # bind the operand itself (an array written into later, the caller's argument) or
+        # keep its integer dtype.
+        if getattr(node, "srcdiff_primal", False):
+            return node
+        self.generic_visit(node)
+        return node
+
     def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
         self.generic_visit(node)
         # np.s_[i] is just i.

@@ -14,6 +14,7 @@ import importlib
 import inspect
 import linecache
 import sys
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,10 +126,20 @@ def _global_getter(globals_: dict[str, Any], name: str) -> Callable[[], Any]:
     return lambda: globals_[name]
 
 
+def _global_names(code: types.CodeType) -> set[str]:
+    """The global names a code object reads, with those of the nested defs, lambdas and
+    comprehensions it holds (their code objects are among its constants)."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
 def _live_namespace(func: Any) -> Namespace:
     code = func.__code__
     getters: dict[str, Callable[[], Any]] = {}
-    for name in code.co_names:
+    for name in _global_names(code):
         getters[name] = _global_getter(func.__globals__, name)
     for name, cell in zip(code.co_freevars, func.__closure__ or (), strict=False):
         getters[name] = _closure_getter(cell)

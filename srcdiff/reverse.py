@@ -21,7 +21,17 @@ from srcdiff import runtime
 from srcdiff.analyze import Activity, flowing_args
 from srcdiff.analyze import flowing_args as _flowing
 from srcdiff.errors import Problem, UnsupportedSyntaxError
-from srcdiff.ir import Assign, If, Loop, NormalFunction, Stmt, assignments, atom_names
+from srcdiff.ir import (
+    Assign,
+    If,
+    Loop,
+    NormalFunction,
+    Operation,
+    Stmt,
+    assignments,
+    atom_names,
+    walk,
+)
 from srcdiff.naming import Namer
 from srcdiff.origin import Origin
 from srcdiff.rules.registry import TEMPLATE_MODULES, instantiate
@@ -103,9 +113,14 @@ def _name(id_: str) -> ast.Name:
     return ast.Name(id_, ast.Load())
 
 
-def _assign(target: str, value: ast.expr, pure: bool = True) -> ast.Assign:
+def _assign(target: str, value: ast.expr, pure: bool = True,
+            primal: bool = False) -> ast.Assign:
+    """``target = value``; ``pure`` when it has no effect besides the binding, ``primal``
+    for a statement of the user's function (the optimize pass keeps its arithmetic as
+    written: ``y * 1.0`` is a new array, ``y`` would be the same one)."""
     stmt = ast.Assign([ast.Name(target, ast.Store())], value)
     stmt.srcdiff_pure = pure  # type: ignore[attr-defined]
+    stmt.srcdiff_primal = primal  # type: ignore[attr-defined]
     return stmt
 
 
@@ -219,7 +234,7 @@ class _Reverse:
             if template is None:
                 continue
             value = self.instantiate(template, stmt, dy)
-            if _same_operand(op.args, atom.id):
+            if _same_operand(op, atom.id):
                 helper = "batch_unbroadcast" if self.request.batched else "unbroadcast"
                 value = _strip_unbroadcast(value, atom.id, self.runtime_names.get(helper))
             out.append((atom.id, value))
@@ -336,7 +351,7 @@ class _Reverse:
                 code.append(ast.Expr(ast.Call(append, [stmt.op.args["value"]], [])))
                 continue
             pure = stmt.op.rule is not None or not isinstance(stmt.value, ast.Call)
-            code.append(_assign(stmt.target, stmt.value, pure))
+            code.append(_assign(stmt.target, stmt.value, pure, primal=True))
         return code
 
     def forward_setitem(self, stmt: Assign) -> list[ast.stmt]:
@@ -355,7 +370,7 @@ class _Reverse:
         op = stmt.op
         assert op.saved is not None
         index, value = op.args["index"], op.args["value"]
-        code: list[ast.stmt] = []
+        code: list[ast.stmt] = self.zero_if_undefined(stmt)
         adjoint = self.adjoint(stmt.target)
         if stmt.target in self.act.active and adjoint in self.defined:
             batch = "batch_" if self.batch is not None else ""
@@ -373,11 +388,23 @@ class _Reverse:
                                _name(op.saved)))
         return code
 
+    def zero_if_undefined(self, stmt: Assign) -> list[ast.stmt]:
+        """``darray = zeros`` before the adjoint of a write into an array (an append to a
+        list) whose adjoint nothing after it defined on this path (the array is read on
+        another path only): an active value written still gets its (zero) adjoint."""
+        value = stmt.op.args["value"]
+        adjoint = self.adjoint(stmt.target)
+        if stmt.target not in self.act.active or adjoint in self.defined \
+                or not (isinstance(value, ast.Name) and value.id in self.act.active):
+            return []
+        self.defined.add(adjoint)
+        return [_assign(adjoint, self.zeros_like(stmt.target))]
+
     def backward_append(self, stmt: Assign) -> list[ast.stmt]:
         """The appended value's adjoint is the last item of the list's adjoint (taken off it);
         the list loses the item again, as it was before the append."""
         value = stmt.op.args["value"]
-        code: list[ast.stmt] = []
+        code: list[ast.stmt] = self.zero_if_undefined(stmt)
         adjoint = self.adjoint(stmt.target)
         if stmt.target in self.act.active and adjoint in self.defined:
             popped = ast.Call(self.runtime("pop_adjoint"), [_name(adjoint), value], [])
@@ -419,6 +446,14 @@ class _Reverse:
                 continue
             if stmt.target not in self.act.active:
                 continue
+            if self.adjoint(stmt.target) not in self.defined:
+                # Nothing after this statement on this path read its value (a merged name
+                # the other branch's code reads, dead on this one): its adjoint is zero.
+                # (Its contributions are still worked out, for their missing rules.)
+                pending, callees = self.pending, dict(self.callees)
+                self.contributions(stmt)
+                self.pending, self.callees = pending, callees
+                continue
             contributions = self.contributions(stmt)
             # The statement defines its target: what comes before it in the function sees
             # an earlier value (or none), whose adjoint starts afresh.
@@ -439,8 +474,11 @@ class _Reverse:
 
         An adjoint of a variable bound before the ``if`` that only one branch assigns is set
         to zeros in the other branch, so it exists after the ``if`` whichever branch ran.
+        A write into an array or an append to a list changes the variable bound before the
+        ``if`` in place, and a loop's copies rebind its carried variables: neither binds a
+        name anew (see :func:`bound_in`).
         """
-        inside = {a.target for a in assignments(stmt.body + stmt.orelse)}
+        inside = bound_in(stmt.body + stmt.orelse)
         before = set(self.defined)
         self.last_origin = stmt.origin  # the comment above the ``if`` covers its own line
         body = self.backward_code(stmt.body)
@@ -490,7 +528,7 @@ class _Reverse:
         start at zero before it if nothing defined them yet; an adjoint the body consumes (a
         carried variable's) is zero again at the end of an iteration that gave it nothing.
         """
-        inside = {a.target for a in assignments(loop.body)}
+        inside = bound_in(loop.body, keep_in_place=True)
         if loop.target is not None:
             inside.add(loop.target)
         active = self.act.active
@@ -536,13 +574,7 @@ class _Reverse:
     # ------------------------------------------------------------------------------------
     def build(self) -> Derivative:
         fn, request = self.fn, self.request
-        self.tuple_names |= set(request.sequences)
-        for stmt in assignments(fn.body):  # values whose adjoint is a list or tuple
-            if stmt.op.kind == "append" or (stmt.op.kind == "pack"
-                                            and isinstance(stmt.value, ast.List)):
-                self.tuple_names.add(stmt.target)
-            elif stmt.op.kind == "item":
-                self.tuple_names |= atom_names(stmt.op.args["tuple"])
+        self.tuple_names |= set(request.sequences) | sequence_names(fn, request.sequences)
         out = fn.result.value
         out_name = out.id if isinstance(out, ast.Name) and out.id not in fn.globals else None
         backward: list[ast.stmt] = []
@@ -626,6 +658,57 @@ class _Reverse:
         return text
 
 
+def bound_in(body: list[Stmt], keep_in_place: bool = False) -> set[str]:
+    """The names ``body`` binds afresh. A loop's copies are not among them: they rebind the
+    names its carried variables had before the loop, which may be from before ``body``.
+    Writes into arrays and appends to lists change a value in place (counted only with
+    ``keep_in_place``)."""
+    copies = {id(c) for inner in walk(body) if isinstance(inner, Loop) for c in inner.copies}
+    return {a.target for a in assignments(body) if id(a) not in copies
+            and (keep_in_place or a.op.kind not in ("setitem", "append"))}
+
+
+def sequence_names(fn: NormalFunction, known: tuple[str, ...] = ()) -> set[str]:
+    """The variables of ``fn`` that hold a list or a tuple, whose adjoints (tangents) are
+    lists or tuples too, added item by item: lists and tuples built or appended to, tuples
+    unpacked from calls, results of calls to functions that return a tuple display, and
+    copies of any of them (``known`` names are sequences already)."""
+    names = set(known)
+    stmts = list(assignments(fn.body))
+    changed = True
+    while changed:
+        changed = False
+        for stmt in stmts:
+            op = stmt.op
+            found: set[str] = set()
+            if op.kind in ("append", "pack"):
+                found.add(stmt.target)
+            elif op.kind == "item":
+                found |= atom_names(op.args["tuple"])
+            elif op.kind == "call" and _returns_tuple(op.callee):
+                found.add(stmt.target)
+            elif op.kind == "copy" and isinstance(stmt.value, ast.Name) \
+                    and stmt.value.id in names:
+                found.add(stmt.target)
+            if not found <= names:
+                names |= found
+                changed = True
+    return names
+
+
+def _returns_tuple(func: object) -> bool:
+    """Whether every ``return`` of a user function returns a tuple display."""
+    from srcdiff.parse import FileFunction, parse_function
+
+    try:
+        node = func.source.node if isinstance(func, FileFunction) else \
+            parse_function(func).node
+    except Exception:  # not a function with source: no tuple known
+        return False
+    returns = [n for n in ast.walk(node) if isinstance(n, ast.Return)]
+    return bool(returns) and all(isinstance(n.value, ast.Tuple) for n in returns)
+
+
 def _index_value(index: ast.expr, np_name: ast.Name) -> ast.expr:
     """An index as a value (``np.s_[1:3]`` for a slice), to pass to a helper."""
     if any(isinstance(n, ast.Slice) for n in ast.walk(index)) or isinstance(index, ast.Tuple):
@@ -640,11 +723,15 @@ def callee_name(func: object, wrt: list[str] | tuple[str, ...], kind: str = "vjp
     return "_".join([kind, getattr(func, "__name__", "f"), *wrt])
 
 
-def _same_operand(args: dict[str, ast.expr], name: str) -> bool:
-    """Whether every argument is ``name`` or a literal number: then nothing broadcasts."""
+def _same_operand(op: Operation, name: str) -> bool:
+    """Whether every argument is ``name`` or a literal number in a differentiated slot (a
+    scalar operand, as in ``x * 2.0``): then nothing broadcasts. A literal in a slot without
+    a derivative (the shape of ``np.broadcast_to(x, 3)``) may change the result's shape."""
+    assert op.rule is not None
     return all((isinstance(a, ast.Name) and a.id == name)
-               or (isinstance(a, ast.Constant) and isinstance(a.value, (int, float)))
-               for a in args.values())
+               or (isinstance(a, ast.Constant) and isinstance(a.value, (int, float))
+                   and not isinstance(a.value, bool) and op.rule.vjp.get(param) is not None)
+               for param, a in op.args.items())
 
 
 def _strip_unbroadcast(value: ast.expr, name: str, alias: str | None) -> ast.expr:
