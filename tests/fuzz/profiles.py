@@ -3,7 +3,8 @@
 * ``ci`` (the default): 340 examples from a fixed seed (``derandomize``), at least
   ``CI_PROGRAMS`` (300) distinct programs checked (hypothesis replays a few), about a minute on
   two cores; the CI test ``tests/test_fuzz.py::test_random_programs`` always runs with it.
-* ``long``: 20000 new random programs per run, for ``python -m pytest -m fuzz
+* ``long``: 20000 new random programs per run (``SRCDIFF_FUZZ_EXAMPLES=N`` for another
+  number), for ``python -m pytest -m fuzz
   tests/test_fuzz.py --hypothesis-profile=long`` (the ``fuzz`` test uses ``long`` unless
   another profile than ``ci`` is loaded).
 
@@ -11,6 +12,8 @@
 plugin reads ``--hypothesis-profile`` (while pytest configures itself, before it imports the
 test modules).
 """
+import os
+
 from hypothesis import HealthCheck, settings
 
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
@@ -19,7 +22,8 @@ _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_t
 CI_EXAMPLES = 340
 #: The fewest distinct programs the CI run must check.
 CI_PROGRAMS = 300
-LONG_EXAMPLES = 20_000
+#: Programs per long run; ``SRCDIFF_FUZZ_EXAMPLES`` sets another number.
+LONG_EXAMPLES = int(os.environ.get("SRCDIFF_FUZZ_EXAMPLES", "20000"))
 
 settings.register_profile("ci", max_examples=CI_EXAMPLES, derandomize=True, deadline=None,
                           database=None, suppress_health_check=_QUIET, print_blob=False)
