@@ -172,6 +172,19 @@ def _source_text(source: Source) -> str:
     return "".join(source.lines[node.lineno - 1:node.end_lineno]).rstrip("\n")
 
 
+def _returns_value(node: ast.FunctionDef) -> bool:
+    """Whether ``node`` has a ``return`` with a value of its own (not of a nested def)."""
+    todo: list[ast.AST] = list(node.body)
+    while todo:
+        sub = todo.pop()
+        if isinstance(sub, ast.Return) and sub.value is not None:
+            return True
+        if not isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(sub))
+    return False
+
+
 def cmd_emit(args: argparse.Namespace) -> int:
     """``srcdiff emit``: write the standalone gradient module."""
     try:
@@ -188,6 +201,11 @@ def cmd_emit(args: argparse.Namespace) -> int:
             params = [a.arg for a in source.node.args.posonlyargs + source.node.args.args
                       + source.node.args.kwonlyargs]
             stub = types.SimpleNamespace(__name__=name)
+            if not args.function and not _returns_value(source.node):
+                # a procedure (a test helper, a main()), not a function to differentiate
+                print(f"srcdiff: note: skipping {name}: it returns no value", file=sys.stderr)
+                names.remove(name)
+                continue
             try:
                 wrt_names, as_tuple = resolve_wrt(stub, params, wrt)
             except SrcdiffError as exc:

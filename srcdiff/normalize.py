@@ -301,7 +301,8 @@ class _Normalizer:
         # Anything else is iterated by position: `for row in X` is `for i in range(len(X))`
         # with `row = X[i]`, so the adjoint of each row goes back to its place in X.
         targets = [node.target]
-        call = iterable if isinstance(iterable, ast.Call) and not iterable.keywords else None
+        call = iterable if isinstance(iterable, ast.Call) and all(
+            k.arg == "strict" for k in iterable.keywords) else None  # (zip's strict= only)
         func = self.source.namespace.resolve(call.func) if call is not None else None
         index_name = None
         backwards = False
@@ -318,6 +319,15 @@ class _Normalizer:
             sequences, backwards = [call.args[0]], True
         else:
             sequences = [iterable]
+        if call is not None and call.keywords and func is not zip:
+            sequences = [iterable]  # not zip(..., strict=...): a plain iterable
+            targets = [node.target]
+        unpacked = [t for t in targets if not isinstance(t, ast.Name)]
+        if unpacked:
+            self.problem(unpacked[0], "unpacking the items of an iterable in a for loop's "
+                         "target", "iterate over zip(a, b) or enumerate(a) directly, or "
+                         "unpack in the body: `for item in items: a, b = item[0], item[1]`")
+            return
         atoms = [self.atom(sequence) for sequence in sequences]
         # Python iterates over the object the iterable was when the loop started: a variable
         # the body rebinds is read through a name of its own, bound before the loop.

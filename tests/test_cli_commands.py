@@ -138,3 +138,22 @@ def test_python_dash_m_is_the_console_script():
                         "sys.argv[0] = 'srcdiff'; main(['--help'])"], capture_output=True,
                        text=True, timeout=120)
     assert a.stdout == b.stdout and "emit" in a.stdout and "check" in a.stdout
+
+
+def test_emit_skips_functions_returning_no_value(tmp_path, capsys):
+    # A file's procedures (a test helper, a main()) are not functions to differentiate: emit
+    # without --function leaves them out with a note, and zip(..., strict=True) is a zip.
+    path = tmp_path / "mixed.py"
+    path.write_text(
+        "import numpy as np\n\n\n"
+        "def dot(a, b):\n"
+        "    total = 0.0\n"
+        "    for u, v in zip(a, b, strict=True):\n"
+        "        total = total + u * v\n"
+        "    return total\n\n\n"
+        "def report(a):\n"
+        "    print(a)\n", encoding="utf-8")
+    assert main(["emit", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "def grad_dot(a, b):" in out and "def grad_report" not in out
+    assert "skipping report: it returns no value" in err

@@ -15,6 +15,13 @@ def asserts(x):
     return x * 2.0
 
 
+def unpacks_pairs(x):
+    total = 0.0
+    for a, b in x.reshape(-1, 2):  # <- unpacks_pairs
+        total = total + a * b
+    return total
+
+
 def deletes(x):
     y = x * 2.0
     del y  # <- deletes
