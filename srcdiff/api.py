@@ -42,6 +42,7 @@ from srcdiff.errors import (
     SrcdiffError,
     UnsupportedSyntaxError,
 )
+from srcdiff.frozen import frozen
 from srcdiff.rules import lookup
 
 Wrt = int | str | tuple[int | str, ...]
@@ -612,10 +613,17 @@ def check_grad(func: Callable[..., Any], *args: Any, wrt: Wrt = 0, eps: float = 
     With ``batched`` (the default), when ``f`` has batched derivatives (:func:`vjp_batch`,
     :func:`jvp_batch`, what :func:`jacobian` runs) each item of a batch of two random
     cotangents (tangents) must give what the unbatched derivative gives for it.
+
+    Finite differences run the function srcdiff differentiates: the values of its
+    ``stop_gradient`` calls and ``no_grad`` blocks are held at those of the unperturbed call
+    (:func:`srcdiff.frozen.frozen`), so a dependence cut by design is not counted.
     """
     params = [p.name for p in _parameters(func)]
     names, as_tuple = resolve_wrt(func, params, wrt)
-    output = func(*args)
+    # finite differences of the function srcdiff differentiates: stop_gradient and no_grad
+    # values fixed at those of this first call (srcdiff/frozen.py)
+    reference = frozen(func)
+    output = reference(*args)
     rng = np.random.default_rng(seed)
     if np.size(output) == 1:
         ct: Any = 1.0
@@ -637,7 +645,8 @@ def check_grad(func: Callable[..., Any], *args: Any, wrt: Wrt = 0, eps: float = 
                 new_args = list(args)
                 new_args[index] = moved if isinstance(args[index], np.ndarray) else \
                     float(moved)
-                values.append(np.sum(ct * np.asarray(func(*new_args), dtype=np.float64)))
+                values.append(np.sum(ct * np.asarray(reference(*new_args),
+                                                     dtype=np.float64)))
             numeric[position] = (values[0] - values[1]) / (2 * eps)
         error = float(np.max(np.abs(np.asarray(computed, dtype=np.float64) - numeric),
                              initial=0.0))
@@ -651,7 +660,7 @@ def check_grad(func: Callable[..., Any], *args: Any, wrt: Wrt = 0, eps: float = 
         worst = max(worst, error)
     if forward:
         worst = max(worst, _check_forward(func, args, wrt, names, params, results, ct, rng,
-                                          eps, rtol, atol))
+                                          eps, rtol, atol, reference))
     if batched:
         _check_batched(func, args, wrt, names, params, output, rng, forward)
     return worst
@@ -732,8 +741,9 @@ def _bisection(func: Callable[..., Any], args: tuple[Any, ...], names: tuple[str
 def _check_forward(func: Callable[..., Any], args: tuple[Any, ...], wrt: Wrt,
                    names: tuple[str, ...], params: list[str], gradients: tuple[Any, ...],
                    ct: Any, rng: np.random.Generator, eps: float, rtol: float,
-                   atol: float) -> float:
-    """The forward half of :func:`check_grad` (see there)."""
+                   atol: float, reference: Callable[..., Any]) -> float:
+    """The forward half of :func:`check_grad` (see there); ``reference`` is the function
+    finite differences run."""
     directions = []
     for name in names:
         value = args[params.index(name)]
@@ -766,7 +776,7 @@ def _check_forward(func: Callable[..., Any], args: tuple[Any, ...], wrt: Wrt,
             index = params.index(name)
             shifted = _perturbable(args[index]) + step * np.asarray(v, dtype=np.float64)
             moved[index] = shifted if isinstance(args[index], np.ndarray) else float(shifted)
-        values.append(float(np.sum(ct * np.asarray(func(*moved), dtype=np.float64))))
+        values.append(float(np.sum(ct * np.asarray(reference(*moved), dtype=np.float64))))
     numeric = (values[0] - values[1]) / (2 * eps)
     error = abs(along - numeric)
     tolerance = atol + rtol * max(abs(numeric), scale)

@@ -351,6 +351,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not wrt:
             print(f"{'skip':<6} {name:<24} no parameter without a default to differentiate")
             continue
+        if not args.function and not _returns_value(sources[name].node):
+            print(f"{'skip':<6} {name:<24} returns no value (a procedure, not a function to "
+                  "differentiate)")
+            continue
         described = ", ".join(f"{p.name}: {'x'.join(map(str, s)) or 'float'}"
                               for p, s in zip(params, shapes, strict=True))
         try:

@@ -8,6 +8,7 @@ import pytest
 
 import srcdiff
 from srcdiff import api
+from tests.cases.wrong_rule import model
 
 SCALE = 2.0
 
@@ -227,11 +228,12 @@ def test_check_grad_passes_and_fails():
     assert srcdiff.check_grad(poly, x, y, wrt=(0, 1)) < 1e-6
     assert srcdiff.check_grad(vector, x) < 1e-6  # non-scalar output: checked through vjp
 
-    def detached(x):
+    def detached(x):  # compared with the function srcdiff differentiates (frozen.py)
         return np.sum(srcdiff.stop_gradient(x) * x)
 
+    assert srcdiff.check_grad(detached, x) < 1e-6
     with pytest.raises(srcdiff.GradientCheckError, match="finite differences"):
-        srcdiff.check_grad(detached, x)
+        srcdiff.check_grad(model, x, y)  # a deliberately wrong user rule inside
 
 
 def test_stop_gradient_and_no_grad_are_identity_at_run_time():

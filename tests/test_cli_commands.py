@@ -157,3 +157,12 @@ def test_emit_skips_functions_returning_no_value(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert "def grad_dot(a, b):" in out and "def grad_report" not in out
     assert "skipping report: it returns no value" in err
+
+
+def test_check_passes_on_the_seeds_example_with_its_cut_gradients(capsys):
+    # stop_gradient/no_grad functions are compared with finite differences of the function
+    # srcdiff differentiates (srcdiff/frozen.py); the file's check() helper is a procedure.
+    assert main(["check", "examples/seeds.py"]) == 0
+    out = capsys.readouterr().out
+    assert "ok     cut_by_stop_gradient" in out and "ok     cut_by_no_grad" in out
+    assert "skip   check" in out and "FAIL" not in out
