@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from srcdiff import analyze, canonicalize, fence, normalize
-from srcdiff.ir import Assign, If, Loop, Stmt, atom_names
+from srcdiff.ir import Assign, If, Loop, Stmt, assignments, atom_names
 from srcdiff.origin import Origin
 from srcdiff.parse import Source
 
@@ -61,7 +61,10 @@ class Explanation:
         if self.active:
             parts.append("carrying a derivative, by line:")
             for line in sorted(self.active):
-                names = ", ".join(self.active[line]) or "-"
+                carried = self.active[line]
+                named = [n for n in carried if not n.startswith("(")]
+                unnamed = sorted(n for n in carried if n.startswith("("))[-1:]  # (returned)
+                names = ", ".join(named or unnamed) or "-"
                 parts.append(f"  {line:4d}  {self.lines[line].strip():<48}  {names}")
         return "\n".join(parts) + "\n"
 
@@ -75,6 +78,8 @@ def explain_source(source: Source, wrt: tuple[str, ...]) -> Explanation:
     out = fn.result.value
     report = Explanation(fn.name, wrt, bool(atom_names(out) & act.varied))
     varied_users: set[str] = set(wrt)
+    returned = atom_names(out) | {a.target for a in assignments(fn.body)
+                                  if a.user_name == normalize.RESULT}
 
     def user(stmt: Assign) -> str | None:
         name = stmt.user_name
@@ -119,8 +124,13 @@ def explain_source(source: Source, wrt: tuple[str, ...]) -> Explanation:
             line = stmt.origin.line
             report.lines[line] = stmt.origin.source_line
             names = report.active.setdefault(line, [])
-            if name is not None and stmt.target in act.active and name not in names:
-                names.append(name)
+            if stmt.target in act.active:
+                # a user's variable by its name; a value only the expression holds (the
+                # return value, a temporary) still carries the derivative on this line
+                shown = name if name is not None else (
+                    "(the returned value)" if stmt.target in returned else "(a temporary)")
+                if shown not in names:
+                    names.append(shown)
 
     visit(fn.body)
     unique: dict[tuple[int, int, str], Finding] = {}

@@ -56,3 +56,15 @@ def test_explain_command(capsys):
     out = capsys.readouterr().out
     assert f"{FILE}:{line_of('cast')}:" in out and f"{FILE}:{line_of('overwrite')}:" in out
 
+
+
+def returns_an_expression(x):
+    return np.sum(x * x)
+
+
+def test_a_returned_expression_carries_the_derivative():
+    # The return line's value has no user name; it carried the derivative but showed "-".
+    text = str(srcdiff.explain(returns_an_expression))
+    assert "the derivative flows through every line" in text
+    row = next(r for r in text.splitlines() if "return np.sum(x * x)" in r)
+    assert row.rstrip().endswith("(the returned value)")
