@@ -512,7 +512,9 @@ def jacobian(func: Callable[..., Any], wrt: Wrt = 0, mode: str | None = None,
                     raise
         if matrix is None:
             matrix = _looped_jacobian(func, wrt, chosen, args, kwargs, m, n, out, arg)
-        result = matrix.reshape(out_shape + arg_shape)
+        # float32 in and out: a float32 Jacobian, as gradients keep their argument's dtype
+        dtype = np.result_type(np.asarray(out).dtype, np.asarray(arg).dtype, np.float32)
+        result = matrix.reshape(out_shape + arg_shape).astype(dtype, copy=False)
         return float(result) if result.shape == () else result
 
     jacobian_of.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
