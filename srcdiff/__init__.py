@@ -24,11 +24,13 @@ from srcdiff.errors import (
     SrcdiffError,
     UnsupportedSyntaxError,
 )
+from srcdiff.graph import graph
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GradientCheckError", "NonScalarOutputError", "SrcdiffError", "UnsupportedSyntaxError",
-    "check_grad", "defrule", "elementwise", "emit", "explain", "grad", "hessian", "jacobian", "jvp",
-    "jvp_batch", "no_grad", "stop_gradient", "value_and_grad", "vjp", "vjp_batch",
+    "check_grad", "defrule", "elementwise", "emit", "explain", "grad", "graph", "hessian",
+    "jacobian", "jvp", "jvp_batch", "no_grad", "stop_gradient", "value_and_grad", "vjp",
+    "vjp_batch",
 ]

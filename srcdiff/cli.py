@@ -1,8 +1,11 @@
-"""The ``srcdiff`` command line: ``srcdiff emit`` and ``srcdiff check``.
+"""The ``srcdiff`` command line: emit, check, explain and draw the derivatives of a file.
 
 ``emit`` parses a file (never executes it) and writes a standalone module of gradient
 functions that needs only NumPy. ``check`` imports the file and compares each function's
-srcdiff gradient with central finite differences on random inputs.
+srcdiff gradient with central finite differences on random inputs (``--lint``: lists every
+unsupported construct without running anything). ``explain`` reports where the dependence on
+a parameter is cut. ``graph`` draws one function's computation graph from its source
+(:mod:`srcdiff.graph`).
 """
 from __future__ import annotations
 
@@ -396,6 +399,47 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_graph(args: argparse.Namespace) -> int:
+    """``srcdiff graph``: the computation graph of one function, as DOT, SVG or PNG."""
+    from srcdiff.graph import FORMATS, INSTALL_HINT, find_renderer, graph_source
+
+    fmt = "dot"
+    if args.output:
+        fmt = FORMATS.get(os.path.splitext(args.output)[1].lower(), "")
+        if not fmt:
+            return _fail(f"-o {args.output}: name the output .dot, .gv, .svg or .png")
+        if fmt != "dot" and find_renderer() is None:  # before any work: say how to get one
+            return _fail(f"writing {args.output} needs Graphviz's 'dot' program (or "
+                         f"graphviz-pure), and neither is on PATH; {INSTALL_HINT}, e.g. "
+                         f"-o {os.path.splitext(args.output)[0]}.dot", 2)
+    selection = argparse.Namespace(file=args.file,
+                                   function=[args.function] if args.function else None)
+    try:
+        sources, names = _selected_functions(selection)
+    except _CommandError as exc:
+        return _fail(*exc.args)
+    if len(names) > 1:
+        return _fail(f"{args.file} defines {len(names)} functions ({', '.join(names)}): "
+                     "choose one with --function NAME")
+    source = sources[names[0]]
+    params = [a.arg for a in source.node.args.posonlyargs + source.node.args.args
+              + source.node.args.kwonlyargs]
+    try:
+        wrt, _ = resolve_wrt(types.SimpleNamespace(__name__=names[0]), params,
+                             _parse_wrt(args.wrt))
+        drawn = graph_source(source, wrt, constants=args.constants, rankdir=args.rankdir)
+        if args.output:
+            drawn.save(args.output)
+        else:
+            sys.stdout.write(drawn.dot)
+    except SrcdiffError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        return _fail(f"cannot write {args.output}: {exc.strerror or exc}")
+    return 0
+
+
 _EMIT_EXAMPLES = """examples:
   srcdiff emit examples/linear_regression.py              # every function, w.r.t. its 1st
   srcdiff emit model.py --function loss --wrt w,b -o grad_model.py
@@ -407,6 +451,20 @@ _CHECK_EXAMPLES = """examples:
   srcdiff check examples/linear_regression.py --shape 3   # every input of shape (3,)
   srcdiff check model.py --function loss --shape W=3,4 --shape x=4
   srcdiff check model.py --lint                           # unsupported constructs, no inputs
+"""
+
+
+_GRAPH_EXAMPLES = """examples:
+  srcdiff graph examples/seeds.py --function mean_of_shifted_squares    # DOT on stdout
+  srcdiff graph model.py --function loss --wrt w,b -o loss.png          # needs Graphviz
+  srcdiff graph model.py --function loss -o loss.dot                    # needs nothing
+
+Values are nodes (the --wrt parameters marked "requires grad", the result "output"), each
+edge is labelled with the local derivative of its head w.r.t. its tail, from the rules;
+dashed edges carry no derivative (stop_gradient, no_grad, comparisons, integer casts).
+Branches and loops are drawn as boxes. SVG and PNG need Graphviz's dot program (apt-get
+install graphviz, brew install graphviz, conda install graphviz, or pip install
+graphviz-pure); DOT output works without it.
 """
 
 
@@ -453,6 +511,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     explain.add_argument("--function", action="append", metavar="NAME")
     explain.add_argument("--wrt", metavar="ARG[,ARG]", help="by index or name (default: 0)")
     explain.set_defaults(handler=cmd_explain)
+    drawing = commands.add_parser(
+        "graph", help="draw a function's computation graph (DOT, SVG or PNG), without "
+        "running it", epilog=_GRAPH_EXAMPLES, formatter_class=formatter)
+    drawing.add_argument("file", help="the Python file to read (parsed, never executed)")
+    drawing.add_argument("--function", metavar="NAME",
+                         help="the function to draw (default: the file's only function)")
+    drawing.add_argument("--wrt", metavar="ARG[,ARG]",
+                         help="parameters marked 'requires grad', by index or name "
+                         "(default: 0)")
+    drawing.add_argument("-o", "--output", metavar="OUT.{dot,svg,png}",
+                         help="write here, in the format the suffix names (default: DOT on "
+                         "stdout)")
+    drawing.add_argument("--constants", action="store_true",
+                         help="draw literal operands (the 2 of x + 2) as nodes too")
+    drawing.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
+                         help="lay the graph out left to right (default) or top down")
+    drawing.set_defaults(handler=cmd_graph)
     args = parser.parse_args(argv)
     args.argv = argv
     return int(args.handler(args))
