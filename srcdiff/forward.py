@@ -27,6 +27,7 @@ from srcdiff.reverse import (
     _name,
     _Reverse,
     bound_in,
+    bound_outside_loops,
     comment,
     sequence_names,
 )
@@ -262,7 +263,7 @@ class _Forward(_Reverse):
                    if a.op.kind in ("setitem", "append") and a.target not in created]
         # a variable an inner loop carries is carried by this one too, unless this body
         # binds it afresh before the inner loop (then the inner loop starts its tangent)
-        fresh = _bound_outside_loops(loop.body)
+        fresh = bound_outside_loops(loop.body)
         nested = [c.target for inner in _walk(loop.body) if isinstance(inner, Loop)
                   for c in inner.copies if c.target not in fresh]
         for outer in [c.target for c in loop.copies] + nested + mutated:
@@ -341,17 +342,6 @@ class _Forward(_Reverse):
             decorator_list=[], returns=None, type_comment=None)
         return Derivative(node, dict(self.runtime_names), set(fn.globals),
                           list(self.callees.values()), list(fn.local_functions))
-
-
-def _bound_outside_loops(body: list[Stmt]) -> set[str]:
-    """Names ``body`` binds outside any loop nested in it (branches included)."""
-    names: set[str] = set()
-    for stmt in body:
-        if isinstance(stmt, Assign) and stmt.op.kind not in ("setitem", "append"):
-            names.add(stmt.target)
-        elif isinstance(stmt, If):
-            names |= _bound_outside_loops(stmt.body) | _bound_outside_loops(stmt.orelse)
-    return names
 
 
 def _walk(body: list[Stmt]):

@@ -537,7 +537,13 @@ class _Reverse:
             if stmt.target in active:
                 for arg in _flowing(stmt).values():
                     contributed |= atom_names(arg) & active
-        carried = {c.target for c in loop.copies if c.target in active}
+        # (an inner loop's carried variables too, unless this body binds them afresh: an
+        # iteration of this loop runs the inner loop, whose rebinding of a variable to a
+        # constant consumes its adjoint)
+        fresh = bound_outside_loops(loop.body)
+        copies = list(loop.copies) + [c for inner in walk(loop.body) if isinstance(inner, Loop)
+                                      for c in inner.copies if c.target not in fresh]
+        carried = {c.target for c in copies if c.target in active}
         writes = any(a.op.kind == "setitem" for a in assignments(loop.body))
         if not (contributed or carried or writes):
             return []
@@ -693,6 +699,17 @@ def sequence_names(fn: NormalFunction, known: tuple[str, ...] = ()) -> set[str]:
             if not found <= names:
                 names |= found
                 changed = True
+    return names
+
+
+def bound_outside_loops(body: list[Stmt]) -> set[str]:
+    """Names ``body`` binds outside any loop nested in it (branches included)."""
+    names: set[str] = set()
+    for stmt in body:
+        if isinstance(stmt, Assign) and stmt.op.kind not in ("setitem", "append"):
+            names.add(stmt.target)
+        elif isinstance(stmt, If):
+            names |= bound_outside_loops(stmt.body) | bound_outside_loops(stmt.orelse)
     return names
 
 

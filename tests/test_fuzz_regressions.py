@@ -525,3 +525,39 @@ def items_rebinding_their_source_summed(y):
     t1 = (y, y)
     y = t1[0]
     return np.sum(y) + np.sum(t1[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# A variable rebound to a constant (no_grad, stop_gradient) by an inner loop only.
+# ---------------------------------------------------------------------------------------------
+
+
+def inner_loop_rebinds_to_a_constant(y):
+    v4 = np.mean(y)
+    for _ in range(2):
+        for _ in range(2):
+            with srcdiff.no_grad():
+                v4 = np.tanh(np.sum(y))
+    return np.sum(v4) + y[0]
+
+
+def inner_loop_stops_the_gradient(x, y):
+    v1 = y[::-1] + (y * 0.5)
+    v2 = x.mean(axis=0) + v1
+    v4 = np.mean(v1)
+    for _ in range(2):
+        for _ in range(2):
+            v4 = srcdiff.stop_gradient(np.tanh(np.sum(v2)))
+    return np.sum(v4) + np.sum(x) + v1[0]
+
+
+def test_inner_loop_rebinding_to_a_constant_consumes_the_adjoint():
+    # (found by the long fuzz run) The outer loop had no active statement of its own, so its
+    # backward sweep was left out, and with it the inner loop's: the adjoint of v4 flowed to
+    # v4's value before the loops although the loops replaced it by a constant. A wrong
+    # gradient without any error.
+    y = np.array([0.32, 0.69, 0.13])
+    np.testing.assert_array_equal(srcdiff.grad(inner_loop_rebinds_to_a_constant)(y),
+                                  [1.0, 0.0, 0.0])
+    srcdiff.check_grad(inner_loop_rebinds_to_a_constant, y)
+    srcdiff.check_grad(inner_loop_stops_the_gradient, normal(2, 3), y, wrt=(0, 1))

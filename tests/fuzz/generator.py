@@ -1057,6 +1057,14 @@ class Builder:
                   "call", "list", "append", "tuple", "unpack", "swap", "while", "exit",
                   "stop", "no_grad", "nested"]
 
+    #: The method drawing each kind of statement ("assign" is the fallback of every kind).
+    HANDLERS = {"reassign": "stmt_reassign", "augment": "stmt_augment", "if": "stmt_if",
+                "for": "stmt_for", "while": "stmt_while", "write": "stmt_write",
+                "array": "stmt_new_array", "call": "stmt_call", "list": "stmt_list",
+                "append": "stmt_append", "tuple": "stmt_tuple", "unpack": "stmt_unpack",
+                "swap": "stmt_swap", "exit": "stmt_exit", "stop": "stmt_stop",
+                "no_grad": "stmt_no_grad", "nested": "stmt_nested_def"}
+
     def statement(self, scope: Scope, ctx: Context, simple: bool = False) -> None:
         """One statement, drawn as a span of its own (see :meth:`more`)."""
         self.draw(_span(self, lambda: self._statement(scope, ctx, simple)))
@@ -1067,43 +1075,9 @@ class Builder:
         if simple or ctx.depth >= 3 or self.budget <= 0:
             options = ["assign", "reassign", "augment", "write", "append"]
         kind = self.pick(options)
-        done = True
-        if kind == "reassign":
-            done = self.stmt_reassign(scope, ctx)
-        elif kind == "augment":
-            done = self.stmt_augment(scope, ctx)
-        elif kind == "if":
-            self.stmt_if(scope, ctx)
-        elif kind == "for":
-            self.stmt_for(scope, ctx)
-        elif kind == "while":
-            self.stmt_while(scope, ctx)
-        elif kind == "write":
-            done = self.stmt_write(scope, ctx)
-        elif kind == "array":
-            self.stmt_new_array(scope, ctx)
-        elif kind == "call":
-            done = self.stmt_call(scope, ctx)
-        elif kind == "list":
-            self.stmt_list(scope, ctx)
-        elif kind == "append":
-            done = self.stmt_append(scope, ctx)
-        elif kind == "tuple":
-            self.stmt_tuple(scope, ctx)
-        elif kind == "unpack":
-            done = self.stmt_unpack(scope, ctx)
-        elif kind == "swap":
-            done = self.stmt_swap(scope, ctx)
-        elif kind == "exit":
-            done = self.stmt_exit(scope, ctx)
-        elif kind == "stop":
-            self.stmt_stop(scope, ctx)
-        elif kind == "no_grad":
-            self.stmt_no_grad(scope, ctx)
-        elif kind == "nested":
-            done = self.stmt_nested_def(scope, ctx)
-        else:
-            done = False
+        handler = self.HANDLERS.get(kind)
+        # a handler returns False when the scope offers nothing to build its statement from
+        done = handler is not None and getattr(self, handler)(scope, ctx) is not False
         if not done:
             self.stmt_assign(scope, ctx)
 

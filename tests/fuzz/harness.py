@@ -31,7 +31,7 @@ import importlib.util
 import linecache
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -207,6 +207,22 @@ def forget(module: Any, path: str) -> None:
     linecache.cache.pop(path, None)
 
 
+def traced(func: Any, args: tuple[Any, ...], filename: str,
+           local: Callable[[Any, str, Any], Any]) -> None:
+    """Call ``func(*args)`` with ``local`` as the trace function of the frames running code
+    of ``filename`` (``local`` returns itself to keep tracing a frame)."""
+
+    def global_(frame: Any, event: str, arg: Any) -> Any:
+        return local if frame.f_code.co_filename == filename else None
+
+    previous = sys.gettrace()
+    sys.settrace(global_)
+    try:
+        func(*args)
+    finally:
+        sys.settrace(previous)
+
+
 def _trace(func: Any, args: tuple[Any, ...], filename: str) -> tuple[Any, ...]:
     """The lines of ``filename`` a call runs, in order (or the PathChanged it raised)."""
     lines: list[tuple[str, int]] = []
@@ -216,17 +232,10 @@ def _trace(func: Any, args: tuple[Any, ...], filename: str) -> tuple[Any, ...]:
             lines.append((frame.f_code.co_name, frame.f_lineno))
         return local
 
-    def global_(frame: Any, event: str, arg: Any) -> Any:
-        return local if frame.f_code.co_filename == filename else None
-
-    previous = sys.gettrace()
-    sys.settrace(global_)
     try:
-        func(*args)
+        traced(func, args, filename, local)
     except PathChanged:
         return ("path changed",)
-    finally:
-        sys.settrace(previous)
     return tuple(lines)
 
 

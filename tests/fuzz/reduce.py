@@ -23,7 +23,7 @@ import numpy as np
 
 import srcdiff
 from tests.fuzz.generator import Program, count_statements
-from tests.fuzz.harness import PathChanged, frozen, loaded, smooth_at
+from tests.fuzz.harness import PathChanged, frozen, loaded, smooth_at, traced
 
 
 def _undefined(tree: ast.Module) -> bool:
@@ -57,15 +57,7 @@ def kinds(func: Any, args: tuple[Any, ...], filename: str) -> dict[tuple[str, st
             seen.setdefault((frame.f_code.co_name, name), set()).add(_kind(value))
         return local
 
-    def global_(frame: Any, event: str, arg: Any) -> Any:
-        return local if frame.f_code.co_filename == filename else None
-
-    previous = sys.gettrace()
-    sys.settrace(global_)
-    try:
-        func(*args)
-    finally:
-        sys.settrace(previous)
+    traced(func, args, filename, local)
     return seen
 
 
