@@ -590,6 +590,12 @@ class _Reverse:
             seed_param = self.adjoint(out_name) if out_name else self.namer.fresh("ct")
             if out_name:
                 self.defined.add(seed_param)
+                if request.name is None:  # the user's cotangent (a callee's is the caller's)
+                    check = "batch_as_cotangent" if request.batched else "as_cotangent"
+                    backward.append(comment(f"{fn.result.origin.comment()}"))
+                    backward.append(_assign(seed_param, ast.Call(
+                        self.runtime(check), [_name(seed_param), _name(out_name)], [])))
+                    self.last_origin = fn.result.origin
         elif out_name is not None and out_name in self.act.active:
             seed = ast.Call(self.runtime("scalar_seed"), [_name(out_name)], [])
             backward.append(comment(f"{fn.result.origin.comment()}"))

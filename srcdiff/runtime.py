@@ -69,6 +69,23 @@ def as_gradient(g, like):
     return float(out)
 
 
+def as_cotangent(ct, y):
+    """The output cotangent of ``vjp``, checked: shaped like the output ``y`` (a tuple or list
+    of them, ``None`` for an item without one, for a tuple output), as PyTorch's
+    ``backward(gradient=ct)`` requires. A list of numbers becomes an array."""
+    if isinstance(y, (tuple, list)):
+        if not isinstance(ct, (tuple, list)) or len(ct) != len(y):
+            raise ValueError(f"the function returned a {type(y).__name__} of {len(y)} items: "
+                             f"pass a tuple of {len(y)} output cotangents, one per item")
+        return type(ct)(c if c is None else as_cotangent(c, v) for c, v in zip(ct, y))
+    if isinstance(ct, (list, tuple)):
+        ct = np.asarray(ct, dtype=np.result_type(np.asarray(y).dtype, np.float64))
+    if np.shape(ct) != np.shape(y):
+        raise ValueError(f"the output cotangent has shape {np.shape(ct)} but the output has "
+                         f"shape {np.shape(y)}: pass a cotangent shaped like the output")
+    return ct
+
+
 def zero_gradient(like):
     """The gradient of an argument the output does not depend on."""
     return as_gradient(np.zeros(np.shape(like)), like)
@@ -401,6 +418,21 @@ def batch_as_gradient(g, like):
         raise ValueError(f"batched gradient has shape {out.shape} but its argument has shape "
                          f"{np.shape(like)}; this is a bug in srcdiff, please report it")
     return out
+
+
+def batch_as_cotangent(cts, y):
+    """A batch of output cotangents (first axis), each checked as :func:`as_cotangent` does."""
+    if isinstance(y, (tuple, list)):
+        if not isinstance(cts, (tuple, list)) or len(cts) != len(y):
+            raise ValueError(f"the function returned a {type(y).__name__} of {len(y)} items: "
+                             f"pass a tuple of {len(y)} batches of output cotangents")
+        return type(cts)(c if c is None else batch_as_cotangent(c, v) for c, v in zip(cts, y))
+    cts = np.asarray(cts)
+    if cts.shape[1:] != np.shape(y):
+        raise ValueError(f"the batch of output cotangents has shape {cts.shape} but the output "
+                         f"has shape {np.shape(y)}: pass an array shaped (batch,) + "
+                         f"{np.shape(y)}")
+    return cts
 
 
 def batch_as_tangent(t, like):

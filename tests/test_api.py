@@ -284,3 +284,25 @@ def test_an_operator_shows_its_derivative_code():
     assert forward.source().startswith("def jvp_cube_sum(x, dx):")
     hvp = srcdiff.jvp(dcube)  # a derivative of a derivative shows its own code
     assert "def jvp_grad_cube_sum" in hvp.source()
+
+
+def pair_output(x):
+    return x * 2.0, np.sum(x)
+
+
+def test_the_output_cotangent_is_checked_against_the_output():
+    # PyTorch's backward(gradient=...) raises on a mismatched shape; a scalar cotangent for a
+    # vector output used to be broadcast silently (the gradient of sum(f)).
+    x = np.array([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"cotangent has shape \(\) but the output has shape"):
+        srcdiff.vjp(vector)(x, 1.0)
+    with pytest.raises(ValueError, match=r"shape \(3,\) but the output has shape \(2,\)"):
+        srcdiff.vjp(vector)(x, np.ones(3))
+    # a list of numbers is an array (it used to fail inside the generated code)
+    np.testing.assert_allclose(srcdiff.vjp(vector)(x, [1.0, 0.5]),
+                               srcdiff.vjp(vector)(x, np.array([1.0, 0.5])))
+    with pytest.raises(ValueError, match="pass a tuple of 2 output cotangents"):
+        srcdiff.vjp(pair_output)(x, np.ones(2))
+    np.testing.assert_allclose(srcdiff.vjp(pair_output)(x, (np.ones(2), 1.0)), [3.0, 3.0])
+    with pytest.raises(ValueError, match=r"batch of output cotangents has shape \(4, 3\)"):
+        srcdiff.vjp_batch(vector)(x, np.ones((4, 3)))
