@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import inspect
 import re
 import textwrap
@@ -49,9 +50,12 @@ def free_names(func: ast.FunctionDef) -> set[str]:
     """The global names a function reads: read, but neither assigned nor a parameter."""
     args = func.args
     params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
-    stored = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)
-              and isinstance(n.ctx, ast.Store)}
-    return names_read(func) - params - stored - {COMMENT_MARKER}
+    read: set[str] = set()
+    stored: set[str] = set()
+    for n in ast.walk(func):
+        if isinstance(n, ast.Name):
+            (read if isinstance(n.ctx, ast.Load) else stored).add(n.id)
+    return read - params - stored - {COMMENT_MARKER}
 
 
 def names_read(node: ast.AST) -> set[str]:
@@ -60,13 +64,19 @@ def names_read(node: ast.AST) -> set[str]:
             and isinstance(n.ctx, ast.Load)}
 
 
+@functools.cache
+def _helper_reads(helper: str) -> frozenset[str]:
+    """The names a runtime helper's source reads (parsed once per process)."""
+    return frozenset(names_read(ast.parse(textwrap.dedent(inspect.getsource(HELPERS[helper])))))
+
+
 def helpers_needed(names: Iterable[str]) -> list[str]:
     """The runtime helpers among ``names``, with the helpers they call, in module order."""
     wanted = {n for n in names if n in HELPERS}
     pending = list(wanted)
     while pending:
         helper = pending.pop()
-        for name in names_read(ast.parse(textwrap.dedent(inspect.getsource(HELPERS[helper])))):
+        for name in _helper_reads(helper):
             if name in HELPERS and name not in wanted:
                 wanted.add(name)
                 pending.append(name)

@@ -69,20 +69,20 @@ def as_gradient(g, like):
     return float(out)
 
 
-def as_cotangent(ct, y):
-    """The output cotangent of ``vjp``, checked: shaped like the output ``y`` (a tuple or list
+def as_cotangent(ct, out):
+    """The output cotangent of ``vjp``, checked: shaped like the output ``out`` (a tuple or list
     of them, ``None`` for an item without one, for a tuple output), as PyTorch's
     ``backward(gradient=ct)`` requires. A list of numbers becomes an array."""
-    if isinstance(y, (tuple, list)):
-        if not isinstance(ct, (tuple, list)) or len(ct) != len(y):
-            raise ValueError(f"the function returned a {type(y).__name__} of {len(y)} items: "
-                             f"pass a tuple of {len(y)} output cotangents, one per item")
-        return type(ct)(c if c is None else as_cotangent(c, v) for c, v in zip(ct, y))
+    if isinstance(out, (tuple, list)):
+        if not isinstance(ct, (tuple, list)) or len(ct) != len(out):
+            raise ValueError(f"the function returned a {type(out).__name__} of {len(out)} items: "
+                             f"pass a tuple of {len(out)} output cotangents, one per item")
+        return type(ct)(c if c is None else as_cotangent(c, v) for c, v in zip(ct, out))
     if isinstance(ct, (list, tuple)):
-        ct = np.asarray(ct, dtype=np.result_type(np.asarray(y).dtype, np.float64))
-    if np.shape(ct) != np.shape(y):
+        ct = np.asarray(ct, dtype=np.result_type(np.asarray(out).dtype, np.float64))
+    if np.shape(ct) != np.shape(out):
         raise ValueError(f"the output cotangent has shape {np.shape(ct)} but the output has "
-                         f"shape {np.shape(y)}: pass a cotangent shaped like the output")
+                         f"shape {np.shape(out)}: pass a cotangent shaped like the output")
     return ct
 
 
@@ -420,18 +420,18 @@ def batch_as_gradient(g, like):
     return out
 
 
-def batch_as_cotangent(cts, y):
+def batch_as_cotangent(cts, out):
     """A batch of output cotangents (first axis), each checked as :func:`as_cotangent` does."""
-    if isinstance(y, (tuple, list)):
-        if not isinstance(cts, (tuple, list)) or len(cts) != len(y):
-            raise ValueError(f"the function returned a {type(y).__name__} of {len(y)} items: "
-                             f"pass a tuple of {len(y)} batches of output cotangents")
-        return type(cts)(c if c is None else batch_as_cotangent(c, v) for c, v in zip(cts, y))
+    if isinstance(out, (tuple, list)):
+        if not isinstance(cts, (tuple, list)) or len(cts) != len(out):
+            raise ValueError(f"the function returned a {type(out).__name__} of {len(out)} items: "
+                             f"pass a tuple of {len(out)} batches of output cotangents")
+        return type(cts)(c if c is None else batch_as_cotangent(c, v) for c, v in zip(cts, out))
     cts = np.asarray(cts)
-    if cts.shape[1:] != np.shape(y):
+    if cts.shape[1:] != np.shape(out):
         raise ValueError(f"the batch of output cotangents has shape {cts.shape} but the output "
-                         f"has shape {np.shape(y)}: pass an array shaped (batch,) + "
-                         f"{np.shape(y)}")
+                         f"has shape {np.shape(out)}: pass an array shaped (batch,) + "
+                         f"{np.shape(out)}")
     return cts
 
 

@@ -84,3 +84,12 @@ def test_a_missing_library_gets_a_not_installed_cell(capsys, monkeypatch):
     cells = [cell.strip() for cell in row[0].strip("|").split("|")]
     assert cells[4:] == ["not installed", "not installed", "not installed", "", "not installed"]
     assert {name for name in PEERS if name in sys.modules} == imported_before
+
+
+def test_build_benchmark_runs(capsys):
+    from benchmarks import build
+
+    assert build.main(["--smoke"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("build (emit) of") and len(lines) == 3
+    assert len(build.long_function_source().splitlines()) >= 195

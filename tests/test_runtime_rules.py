@@ -33,7 +33,7 @@ CASES = [
                        "axis": 0}),
     (runtime.spread, {"g": normal(2), "like": [normal(2), normal(1)]}),
     (runtime.as_gradient, {"g": normal(2, 3), "like": normal(2, 3)}),
-    (runtime.as_cotangent, {"ct": normal(2, 3), "y": normal(2, 3)}),
+    (runtime.as_cotangent, {"ct": normal(2, 3), "out": normal(2, 3)}),
 ]
 
 PARAMS = [(func, args, param) for func, args in CASES

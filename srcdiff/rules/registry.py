@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -45,6 +44,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from srcdiff.trees import clone
 
 Template = str | Callable[[Mapping[str, Any]], str] | None
 
@@ -178,7 +179,7 @@ def _parse(text: str) -> ast.expr:
 
 def parse_template(text: str) -> ast.expr:
     """Parse a template string into a fresh expression node (callers may mutate it)."""
-    return copy.deepcopy(_parse(text))
+    return clone(_parse(text))
 
 
 class _Substitute(ast.NodeTransformer):
@@ -187,13 +188,13 @@ class _Substitute(ast.NodeTransformer):
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         if node.id in self.mapping:
-            return copy.deepcopy(self.mapping[node.id])
+            return clone(self.mapping[node.id])
         return node
 
 
 def instantiate(template: ast.expr, mapping: Mapping[str, ast.expr]) -> ast.expr:
     """Replace the names of ``template`` by copies of the expressions in ``mapping``."""
-    return _Substitute(mapping).visit(copy.deepcopy(template))
+    return _Substitute(mapping).visit(clone(template))
 
 
 # ---------------------------------------------------------------------------------------------

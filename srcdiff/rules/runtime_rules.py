@@ -33,10 +33,10 @@ defrule(rt.repeat_to_shape, "g, like, axis=None, keepdims=False",
                    "keepdims": None},
         batch_jvp={"g": "batch_repeat_to_shape(dg, like, axis, keepdims)", "like": None,
                    "axis": None, "keepdims": None})
-defrule(rt.as_cotangent, "ct, y",
-        vjp={"ct": "dy", "y": None}, jvp={"ct": "as_cotangent(dct, y)", "y": None},
-        batch_vjp={"ct": "dy", "y": None}, batch_jvp={"ct": "batch_as_cotangent(dct, y)",
-                                                     "y": None})
+defrule(rt.as_cotangent, "ct, out",
+        vjp={"ct": "dy", "out": None}, jvp={"ct": "as_cotangent(dct, out)", "out": None},
+        batch_vjp={"ct": "dy", "out": None},
+        batch_jvp={"ct": "batch_as_cotangent(dct, out)", "out": None})
 defrule(rt.as_gradient, "g, like",
         vjp={"g": "as_gradient(dy, g)", "like": None},
         jvp={"g": "as_gradient(dg, like)", "like": None},
