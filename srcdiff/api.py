@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from srcdiff import (
+    aliasing,
     analyze,
     canonicalize,
     fence,
@@ -118,6 +119,7 @@ def build_from_source(source: parse.Source, request: reverse.Request) -> reverse
     problems, rejected = fence.find(source)
     try:
         normal = normalize.normalize(source, rejected)
+        problems += aliasing.check(normal)
         activity = analyze.activity(normal, list(request.wrt))
         if request.kind == "jvp":
             derivative = forward.forward(normal, activity, request)

@@ -135,6 +135,9 @@ class NormalFunction:
     names: set[str]
     globals: set[str]
     local_functions: list[object] = field(default_factory=list)
+    #: Augmented assignments of a variable (``a += v``): the new version's name -> the
+    #: version it updates. On an array Python updates that object in place (see aliasing).
+    in_place: dict[str, str] = field(default_factory=dict)
 
 
 def atom_names(atom: ast.expr) -> set[str]:

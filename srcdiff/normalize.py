@@ -120,6 +120,7 @@ class _Normalizer:
         self.local_functions: dict[str, LocalFunction] = {}
         self.all_local_functions: list[LocalFunction] = []
         self.bound: set[str] = set(self.params)
+        self.in_place: dict[str, str] = {}  # see NormalFunction.in_place
         # Versions some path leaves unbound (bound in one branch of an ``if`` only).
         self.partial: set[str] = set()
         self.block: list[Stmt] = []
@@ -772,7 +773,10 @@ class _Normalizer:
             assert isinstance(stmt.target, ast.Name)
             combined = ast.BinOp(ast.Name(stmt.target.id, ast.Load()), stmt.op, stmt.value)
             ast.copy_location(combined, stmt)
+            before = self.current.get(stmt.target.id)
             self.assign(stmt.target.id, combined)
+            if before is not None:  # (an array changes in place: srcdiff/aliasing.py)
+                self.in_place[self.current[stmt.target.id]] = before
         elif isinstance(stmt, ast.AnnAssign):
             assert isinstance(stmt.target, ast.Name) and stmt.value is not None
             self.assign(stmt.target.id, stmt.value)
@@ -831,7 +835,8 @@ class _Normalizer:
         result = Return(value, self.result_origin)
         return NormalFunction(func.name, self.params, func.args, self.block, result,
                               self.source, self.namer.taken - self.runtime_reserved,
-                              self.globals, list(self.all_local_functions))
+                              self.globals, list(self.all_local_functions),
+                              dict(self.in_place))
 
 
 _ZERO = Rule("non-differentiable", zero=True)

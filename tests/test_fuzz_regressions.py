@@ -561,3 +561,37 @@ def test_inner_loop_rebinding_to_a_constant_consumes_the_adjoint():
                                   [1.0, 0.0, 0.0])
     srcdiff.check_grad(inner_loop_rebinds_to_a_constant, y)
     srcdiff.check_grad(inner_loop_stops_the_gradient, normal(2, 3), y, wrt=(0, 1))
+
+
+# ---------------------------------------------------------------------------------------------
+# A write into an array that another variable views (memory shared through reshape, a slice,
+# a copy of the name, ...).
+# ---------------------------------------------------------------------------------------------
+
+
+def write_seen_through_a_reshape(x, y):
+    v1 = x[0][:, None]
+    for i4, _ in enumerate(y):
+        if i4 == 0:
+            y = v1.reshape(3)
+        else:
+            v1[1] = 0.5
+    return y
+
+
+def write_seen_through_a_local_view(x, y):
+    v1 = x[0][:, None] * 1.0
+    y = v1.reshape(3)
+    v1[1] = 0.5
+    return y * x[1]
+
+
+@pytest.mark.parametrize("func", [write_seen_through_a_reshape,
+                                  write_seen_through_a_local_view], ids=lambda f: f.__name__)
+def test_in_place_write_seen_through_a_view_is_refused(func):
+    # (found by the long fuzz run) y is a view of v1 (and v1 of the argument x): the write
+    # v1[1] = 0.5 changed y, which srcdiff's single-assignment form did not know: the gradient
+    # of y[1] came out as x[0, 1]'s instead of zero, without any error. srcdiff/aliasing.py
+    # now refuses a write that a variable sharing the memory would see.
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="shares|whose memory"):
+        srcdiff.vjp(func, wrt=0)(normal(2, 3), normal(3), np.ones(3))

@@ -102,3 +102,23 @@ def stops(x):
 
 
 LAMBDAS = [lambda x: x * 2.0]  # <- lambda_in_list
+
+
+def writes_through_a_view(x):
+    a = x * 2.0
+    b = a[:2]
+    a[0] = 0.0  # <- writes_through_a_view
+    return np.sum(b)
+
+
+def augments_an_alias(x):
+    a = x * 2.0
+    b = a
+    a += 1.0  # <- augments_an_alias
+    return np.sum(b * x)
+
+
+def writes_into_an_argument_view(x):
+    row = x[0]
+    row += 1.0  # <- writes_into_an_argument_view
+    return np.sum(x)

@@ -658,7 +658,10 @@ class Builder:
             else:
                 val = self.squash(val)
             new_mag = var.mag + val.mag
-        self.emit(f"{var.name} {op} {val.text}")
+        if var.fresh:
+            self.emit(f"{var.name} {op} {val.text}")
+        else:  # a float, or a view of another array: a new value, not a write in place
+            self.emit(f"{var.name} = {var.name} {op[0]} ({val.text})")
         if not loop_carried and new_mag > CAP:  # squash it back below the cap
             self.emit(f"{var.name} = np.tanh({var.name})")
             new_mag = 1.0
