@@ -213,7 +213,8 @@ class Val:
     atom: bool = False
 
     def operand(self) -> str:
-        return self.text if self.atom else f"({self.text})"
+        # (a negative literal is not an atom: -1.0 ** 2 is -(1.0 ** 2))
+        return self.text if self.atom and not self.text.startswith("-") else f"({self.text})"
 
 
 @dataclass
