@@ -22,12 +22,14 @@ import astor
 from srcdiff import runtime
 from srcdiff.errors import SrcdiffError
 from srcdiff.reverse import COMMENT_MARKER, HELPERS
+from srcdiff.trees import clone, explicit_signs
 
 _MARKER_LINE = re.compile(rf"^(\s*){COMMENT_MARKER}\((.*)\)\s*$")
 
 
 def to_source(node: ast.AST) -> str:
     """Print a syntax tree as Python source (the only call into the code printer)."""
+    node = explicit_signs(clone(node))  # (-1.0) ** 2, not -1.0 ** 2
     ast.fix_missing_locations(node)
     # One statement per line: astor's default wraps long lines at odd places.
     return astor.to_source(node, pretty_source=lambda parts: "".join(parts))

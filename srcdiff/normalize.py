@@ -37,6 +37,7 @@ from srcdiff.rules.registry import (
     Rule,
 )
 from srcdiff.runtime import HELPER_NAMES as HELPERS
+from srcdiff.trees import unparse
 
 #: Nouns for temporaries whose descriptive name would be too long.
 _NOUNS = {"plus": "added", "minus": "diff", "times": "product", "div": "ratio",
@@ -927,7 +928,7 @@ def _renamed(node: ast.expr, current: dict[str, str], local_names: set[str],
 
 def _strip_all(node: ast.expr) -> ast.expr:
     """A deep copy without source positions."""
-    return ast.parse(ast.unparse(node), mode="eval").body
+    return ast.parse(unparse(node), mode="eval").body
 
 
 def _rename_version(block: list[Stmt], old: str, new: str) -> None:

@@ -595,3 +595,22 @@ def test_in_place_write_seen_through_a_view_is_refused(func):
     # now refuses a write that a variable sharing the memory would see.
     with pytest.raises(srcdiff.UnsupportedSyntaxError, match="shares|whose memory"):
         srcdiff.vjp(func, wrt=0)(normal(2, 3), normal(3), np.ones(3))
+
+
+# ---------------------------------------------------------------------------------------------
+# A negative literal raised to a power.
+# ---------------------------------------------------------------------------------------------
+
+
+def negative_literal_squared(x, y):
+    scale = 3.0 / (1.0 + (-1.0) ** 2)
+    return x * scale + np.tanh(y * (-0.5) ** 3)
+
+
+def test_negative_literal_base_keeps_its_parentheses():
+    # (found by the long fuzz run) srcdiff folds -1.0 into one constant, and the code
+    # printers wrote Constant(-1.0) ** 2 as "-1.0 ** 2", which Python reads as -(1.0 ** 2):
+    # the emitted code divided by zero (or computed a wrong value, silently).
+    assert "(-1.0) ** 2" in srcdiff.emit(negative_literal_squared, wrt=(0, 1))
+    assert srcdiff.grad(negative_literal_squared)(0.3, 0.2) == pytest.approx(1.5)
+    srcdiff.check_grad(negative_literal_squared, 0.3, 0.2, wrt=(0, 1))

@@ -25,3 +25,12 @@ def test_clone_equals_deepcopy_and_shares_nothing_mutable():
     assert not {id(n) for n in originals} & {id(n) for n in copies}
     copied.body[0].body[0].targets[0].id = "renamed"
     assert tree.body[0].body[0].targets[0].id == "z"
+
+
+def test_unparse_keeps_negative_bases_in_parentheses():
+    from srcdiff.trees import unparse
+
+    power = ast.BinOp(ast.Constant(-1.0), ast.Pow(), ast.Constant(2))
+    assert ast.unparse(power) == "-1.0 ** 2"  # what the printers do with a folded constant
+    assert unparse(power) == "(-1.0) ** 2" and eval(unparse(power)) == 1.0
+    assert ast.dump(power.left) == ast.dump(ast.Constant(-1.0))  # the tree is left alone
