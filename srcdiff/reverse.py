@@ -412,7 +412,11 @@ class _Reverse:
                 popped = ast.Call(self.runtime("batch_pop_adjoint"),
                                   [_name(adjoint), value, _name(self.batch)], [])
             if isinstance(value, ast.Name) and value.id in self.act.active:
-                code.append(self.accumulate(value.id, popped))
+                taken = self.accumulate(value.id, popped)
+                # pop_adjoint takes the item off the list's adjoint: kept even when the
+                # value's adjoint is not read (the items before it must line up)
+                taken.srcdiff_pure = False  # type: ignore[attr-defined]
+                code.append(taken)
             else:
                 code.append(ast.Expr(popped))
         pop = ast.Attribute(_name(stmt.target), "pop", ast.Load())

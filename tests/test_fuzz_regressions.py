@@ -614,3 +614,30 @@ def test_negative_literal_base_keeps_its_parentheses():
     assert "(-1.0) ** 2" in srcdiff.emit(negative_literal_squared, wrt=(0, 1))
     assert srcdiff.grad(negative_literal_squared)(0.3, 0.2) == pytest.approx(1.5)
     srcdiff.check_grad(negative_literal_squared, 0.3, 0.2, wrt=(0, 1))
+
+
+# ---------------------------------------------------------------------------------------------
+# An appended value whose adjoint is dead (it flows to a no_grad constant).
+# ---------------------------------------------------------------------------------------------
+
+
+def append_of_a_value_with_a_dead_adjoint(x, y):
+    v6 = x[:, None]
+    with srcdiff.no_grad():
+        v9 = np.sum(v6, axis=1, keepdims=True)
+    items = []
+    items.append(np.min(y, axis=1))
+    items.append(np.sum(v9, axis=1))
+    v9[:, 0] = y.max(axis=1)
+    return items[1]
+
+
+def test_pop_adjoint_is_kept_when_the_popped_adjoint_is_dead():
+    # (found by the long fuzz run) dead-code elimination removed `dsum = pop_adjoint(ditems,
+    # ...)` because nothing read dsum, and with it the pop: the next pop_adjoint took the
+    # second item's adjoint for the first item: a wrong gradient without any error.
+    x, y = np.array([-0.21, -0.59, 0.55]), np.array([[-0.63], [-0.91], [-0.35]])
+    np.testing.assert_array_equal(
+        srcdiff.vjp(append_of_a_value_with_a_dead_adjoint, wrt=1)(x, y, np.ones(3)),
+        np.zeros((3, 1)))
+    srcdiff.check_grad(append_of_a_value_with_a_dead_adjoint, x, y, wrt=1)
