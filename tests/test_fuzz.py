@@ -114,7 +114,13 @@ def run(chosen: settings, directory: str) -> Stats:
     def check(program: Program, seed: int) -> None:
         check_program(program, seed, directory, stats)
 
-    check()
+    start = time.perf_counter()
+    try:
+        check()
+    except BaseException:
+        # a failing run still says how far it got (hypothesis shrinks before it raises)
+        print("\n" + stats.summary(time.perf_counter() - start) + " before the failure below")
+        raise
     return stats
 
 
