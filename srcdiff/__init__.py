@@ -25,12 +25,13 @@ from srcdiff.errors import (
     UnsupportedSyntaxError,
 )
 from srcdiff.graph import graph
+from srcdiff.memory import memory
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GradientCheckError", "NonScalarOutputError", "SrcdiffError", "UnsupportedSyntaxError",
     "check_grad", "defrule", "elementwise", "emit", "explain", "grad", "graph", "hessian",
-    "jacobian", "jvp", "jvp_batch", "no_grad", "stop_gradient", "value_and_grad", "vjp",
-    "vjp_batch",
+    "jacobian", "jvp", "jvp_batch", "memory", "no_grad", "stop_gradient", "value_and_grad",
+    "vjp", "vjp_batch",
 ]

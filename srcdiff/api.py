@@ -28,6 +28,7 @@ from srcdiff import (
     aliasing,
     analyze,
     canonicalize,
+    checkpoint,
     fence,
     forward,
     normalize,
@@ -132,7 +133,8 @@ def build_from_source(source: parse.Source, request: reverse.Request) -> reverse
     optimize.optimize(derivative.node, derivative.runtime_names)
     if saves.uses_stacks(derivative.node):
         derivative.runtime_names.setdefault("shape_only", "shape_only")
-    saves.insert_saves(derivative.node, derivative.runtime_names)
+    saves.insert_saves(derivative.node, derivative.runtime_names, derivative.described)
+    checkpoint.finish(derivative.node, derivative.checkpointed)
     return derivative
 
 
@@ -157,16 +159,18 @@ def _live_local(function: parse.LocalFunction, globals_: dict[str, Any]) -> Any:
 
 
 def _load(derivative: reverse.Derivative, source: parse.Source,
-          callers: tuple[Any, ...], globals_: dict[str, Any]) -> Built:
+          callers: tuple[Any, ...], globals_: dict[str, Any],
+          checkpoint: int | str | None = None) -> Built:
     """Execute the derivative's module text in a fresh namespace and return the function.
 
     The derivative functions of the user functions it calls are built (once, cached) and
     bound in that namespace under the names the code calls them by; nested defs the code
-    calls are bound as their lifted versions.
+    calls are bound as their lifted versions. The callees' loops are checkpointed as the
+    caller's are (``checkpoint``).
     """
     node = derivative.node
     callees = [(c.alias, _built(c.func, c.kind, c.wrt if len(c.wrt) > 1 else c.wrt[0], callers,
-                                c.alias, globals_, c.sequences))
+                                c.alias, globals_, c.sequences, checkpoint))
                for c in derivative.callees]
     function_text = emit_pass.render(node)
     # The helpers are srcdiff.runtime's own functions (not copies), so that this code can be
@@ -225,7 +229,7 @@ _LOCK = threading.RLock()
 
 def _built(func: Any, kind: str, wrt: Wrt, callers: tuple[Any, ...] = (),
            name: str | None = None, globals_: dict[str, Any] | None = None,
-           sequences: tuple[str, ...] = ()) -> Built:
+           sequences: tuple[str, ...] = (), checkpoint: int | str | None = None) -> Built:
     if not isinstance(func, parse.FileFunction) and lookup(func) is not None \
             and not lookup(func).zero:
         func = _through_rule(func)  # a function with a rule of its own: differentiate that
@@ -234,7 +238,8 @@ def _built(func: Any, kind: str, wrt: Wrt, callers: tuple[Any, ...] = (),
                + func.source.node.args.kwonlyargs] if local
               else [p.name for p in _parameters(func)])
     names, as_tuple = resolve_wrt(func, params, wrt)
-    key = (func, getattr(func, "__code__", None), kind, names, as_tuple, name, sequences)
+    key = (func, getattr(func, "__code__", None), kind, names, as_tuple, name, sequences,
+           checkpoint)
     with _LOCK:
         built = _CACHE.get(key)
         if built is None:
@@ -250,8 +255,9 @@ def _built(func: Any, kind: str, wrt: Wrt, callers: tuple[Any, ...] = (),
             batched = kind.startswith("batch_")
             request = reverse.Request(kind.removeprefix("batch_"), names, as_tuple,
                                       callers=chain, name=name, batched=batched,
-                                      sequences=sequences)
-            built = _load(build_from_source(source, request), source, chain, globals_)
+                                      sequences=sequences, checkpoint=checkpoint)
+            built = _load(build_from_source(source, request), source, chain, globals_,
+                          checkpoint)
             _CACHE[key] = built
     return built
 
@@ -346,12 +352,34 @@ def _differentiable(func: Any, depth: int) -> Any:
     return func
 
 
-def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
+def checkpoint_option(checkpoint: bool | int) -> int | str | None:
+    """The ``checkpoint=`` argument of the reverse-mode operators, checked: False (no
+    checkpointing), True (segments of about sqrt(iterations)) or a positive number of
+    iterations per segment. See :mod:`srcdiff.checkpoint`."""
+    if checkpoint is False or checkpoint is None:
+        return None
+    if checkpoint is True:
+        return "sqrt"
+    if isinstance(checkpoint, (int, np.integer)) and not isinstance(checkpoint, bool) \
+            and checkpoint >= 1:
+        return int(checkpoint)
+    raise SrcdiffError(f"checkpoint must be True, False or a positive number of iterations per "
+                       f"segment, not {checkpoint!r}")
+
+
+def _inner(func: Any) -> Built:
+    """The code a derivative operator runs (to differentiate it again)."""
+    return _built(func.__srcdiff_original__, func.__srcdiff_kind__, func.__srcdiff_wrt__,
+                  checkpoint=getattr(func, "__srcdiff_checkpoint__", None))
+
+
+def _make_operator(func: Any, wrt: Wrt, kind: str,
+                   checkpoint: int | str | None = None) -> Callable[..., Any]:
     func = _differentiable(func, 2)
     inner = None
     if hasattr(func, "__srcdiff_kind__"):
         # A derivative of a derivative: differentiate the code the inner operator runs.
-        inner = _built(func.__srcdiff_original__, func.__srcdiff_kind__, func.__srcdiff_wrt__)
+        inner = _inner(func)
         func = inner.func
     signature = inspect.signature(func)
     param_names = [p.name for p in signature.parameters.values()]
@@ -373,7 +401,7 @@ def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
                                 "positional argument")
             *args, ct = args  # type: ignore[assignment]
         if memo["generation"] != _GENERATION[0]:
-            memo["built"] = _built(func, kind, wrt)
+            memo["built"] = _built(func, kind, wrt, checkpoint=checkpoint)
             memo["wrt"] = [param_names.index(n) for n in resolve_wrt(func, param_names, wrt)[0]]
             memo["generation"] = _GENERATION[0]
         built = memo["built"]
@@ -404,10 +432,11 @@ def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
     operator.__srcdiff_original__ = func  # type: ignore[attr-defined]
     operator.__srcdiff_kind__ = kind  # type: ignore[attr-defined]
     operator.__srcdiff_wrt__ = wrt  # type: ignore[attr-defined]
+    operator.__srcdiff_checkpoint__ = checkpoint  # type: ignore[attr-defined]
 
     def source() -> str:
         """The Python source of the derivative code this operator runs (built if need be)."""
-        return _built(func, kind, wrt).text
+        return _built(func, kind, wrt, checkpoint=checkpoint).text
 
     def markdown() -> str:  # a notebook shows the operator as its derivative code
         return f"```python\n{source()}```"
@@ -417,27 +446,38 @@ def _make_operator(func: Any, wrt: Wrt, kind: str) -> Callable[..., Any]:
     return operator
 
 
-def grad(func: Callable[..., Any] | None = None, wrt: Wrt = 0) -> Any:
+def grad(func: Callable[..., Any] | None = None, wrt: Wrt = 0,
+         checkpoint: bool | int = False) -> Any:
     """The gradient of a scalar-valued function: ``grad(f)(x)`` has the shape of ``x``.
 
     Usable as ``grad(f)``, ``grad(f, wrt=(0, 1))``, ``@grad`` and ``@grad(wrt=...)``.
+
+    ``checkpoint=True`` checkpoints every outermost loop (of ``f`` and of the functions it
+    calls): instead of saving every iteration, the forward sweep keeps the loop's state every
+    ~sqrt(iterations) iterations and the backward sweep runs each segment again; an integer
+    fixes the iterations per segment. Same gradient, O(sqrt(iterations)) memory (see
+    :mod:`srcdiff.checkpoint`).
     """
     if func is None:
-        return lambda f: grad(f, wrt=wrt)
-    return _make_operator(func, wrt, "grad")
+        return lambda f: grad(f, wrt=wrt, checkpoint=checkpoint)
+    return _make_operator(func, wrt, "grad", checkpoint_option(checkpoint))
 
 
-def value_and_grad(func: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
-    """``value_and_grad(f)(x)`` returns ``(f(x), grad(f)(x))`` from one forward sweep."""
-    return _make_operator(func, wrt, "value_and_grad")
+def value_and_grad(func: Callable[..., Any], wrt: Wrt = 0,
+                   checkpoint: bool | int = False) -> Callable[..., Any]:
+    """``value_and_grad(f)(x)`` returns ``(f(x), grad(f)(x))`` from one forward sweep
+    (``checkpoint`` as for :func:`grad`)."""
+    return _make_operator(func, wrt, "value_and_grad", checkpoint_option(checkpoint))
 
 
-def vjp(func: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
+def vjp(func: Callable[..., Any], wrt: Wrt = 0,
+        checkpoint: bool | int = False) -> Callable[..., Any]:
     """``vjp(f)(*args, ct)`` is the gradient of ``sum(ct * f(*args))``.
 
     This is PyTorch's ``Q.backward(gradient=ct)``: ``ct`` has the shape of ``f``'s output.
+    ``checkpoint`` as for :func:`grad`.
     """
-    return _make_operator(func, wrt, "vjp")
+    return _make_operator(func, wrt, "vjp", checkpoint_option(checkpoint))
 
 
 def jvp(func: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
@@ -573,16 +613,22 @@ def _target(func: Any) -> Any:
     return original if original is not None else func
 
 
-def emit(func: Callable[..., Any], wrt: Wrt = 0, mode: str = "reverse") -> str:
+def emit(func: Callable[..., Any], wrt: Wrt = 0, mode: str = "reverse",
+         checkpoint: bool | int = False) -> str:
     """The Python source of the derivative code that ``grad(func, wrt)`` (mode 'reverse')
-    or ``jvp(func, wrt)`` (mode 'forward') runs."""
+    or ``jvp(func, wrt)`` (mode 'forward') runs; ``checkpoint`` as for :func:`grad`
+    (reverse mode only: forward mode saves nothing)."""
     if mode not in ("reverse", "forward"):
         raise SrcdiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     kind = "grad" if mode == "reverse" else "jvp"
+    option = checkpoint_option(checkpoint)
+    if option is not None and mode == "forward":
+        raise SrcdiffError("checkpoint= applies to reverse mode: forward mode saves nothing "
+                           "per iteration")
     if hasattr(func, "__srcdiff_kind__"):  # a derivative: the code of its own derivative
-        inner = _built(func.__srcdiff_original__, func.__srcdiff_kind__, func.__srcdiff_wrt__)
-        return _built(inner.func, kind, wrt).text
-    return _built(_differentiable(func, 1), kind, wrt).text
+        inner = _inner(func)
+        return _built(inner.func, kind, wrt, checkpoint=option).text
+    return _built(_differentiable(func, 1), kind, wrt, checkpoint=option).text
 
 
 def explain(func: Callable[..., Any], wrt: Wrt = 0) -> Any:

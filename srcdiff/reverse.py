@@ -5,7 +5,8 @@ The derivative function has two sweeps. The *forward sweep* is the normalized pr
 straight-line code). The *backward sweep* visits the active statements in reverse order and,
 for each active argument, inlines the rule's reverse template as one adjoint statement. The
 first contribution to an adjoint is an assignment (``dx = ...``), later ones accumulate
-(``dx = dx + ...``; never ``+=``, which would mutate an array another adjoint may share).
+(``dx = dx + ...``; the optimize pass makes that ``dx += ...`` where no other name can share
+the array). Which contributions leave shapes to broadcasting is :mod:`srcdiff.lazy`'s job.
 
 Comments tying each adjoint block to the user's line are placed as marker statements that the
 emit pass turns into ``# file.py:line: source`` comments.
@@ -13,6 +14,7 @@ emit pass turns into ``# file.py:line: source`` comments.
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +34,7 @@ from srcdiff.ir import (
     atom_names,
     walk,
 )
+from srcdiff.lazy import Shaping
 from srcdiff.naming import Namer
 from srcdiff.origin import Origin
 from srcdiff.rules.registry import TEMPLATE_MODULES, instantiate
@@ -67,7 +70,10 @@ class Request:
     them is recursion); ``name`` the derivative function's name, when a caller fixed it;
     ``batched`` whether it takes a batch of cotangents ('vjp') or tangents ('jvp') along a
     leading axis (see :mod:`srcdiff.rules.registry`); ``sequences`` the ``wrt`` parameters
-    the caller passes lists or tuples to (their adjoints are lists, added item by item)."""
+    the caller passes lists or tuples to (their adjoints are lists, added item by item);
+    ``checkpoint`` whether (and how) outermost loops are checkpointed: None, ``"sqrt"``
+    (segments of about sqrt(iterations)) or a number of iterations per segment (see
+    :mod:`srcdiff.checkpoint`)."""
 
     kind: str
     wrt: tuple[str, ...]
@@ -77,6 +83,7 @@ class Request:
     name: str | None = None
     batched: bool = False
     sequences: tuple[str, ...] = ()
+    checkpoint: int | str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,13 +102,17 @@ class Callee:
 class Derivative:
     """The built derivative: its syntax tree, plus the runtime names it binds (template name ->
     name in the emitted module), the user globals it reads and the user functions whose
-    derivatives it calls."""
+    derivatives it calls; ``checkpointed`` the plans of its checkpointed loops
+    (:class:`srcdiff.checkpoint.Plan`), ``described`` what each value a loop may save is,
+    for the comments of the saves pass (:func:`describe_saved`)."""
 
     node: ast.FunctionDef
     runtime_names: dict[str, str]
     user_globals: set[str]
     callees: list[Callee] = field(default_factory=list)
     local_functions: list[object] = field(default_factory=list)
+    checkpointed: list[object] = field(default_factory=list)
+    described: dict[Any, tuple[Origin, str]] = field(default_factory=dict)
 
 
 def comment(text: str) -> ast.stmt:
@@ -161,6 +172,12 @@ class _Reverse:
         self.problems: list[Problem] = []
         self.runtime_names: dict[str, str] = {}
         self.batch = self.namer.fresh("batch") if request.batched else None
+        # Loops: how deep the loop being differentiated is, whether forward code pushes
+        # onto the stacks (not in a checkpointed loop's forward sweep), the checkpointed ones
+        self.loop_depth = 0
+        self.saving = True
+        self.checkpointed: dict[int, object] = {}
+        self.shaping = Shaping(self)  # which adjoints are left lazy, shape reads (srcdiff.lazy)
 
     def adjoint(self, name: str) -> str:
         if name not in self.adjoints:
@@ -321,6 +338,7 @@ class _Reverse:
 
     def accumulate(self, name: str, value: ast.expr) -> ast.stmt:
         target = self.adjoint(name)
+        self.shaping.accumulated(target, target in self.defined, value)
         if target in self.defined:
             if name in self.tuple_names:  # a tuple's (list's) adjoint adds item by item
                 value = ast.Call(self.runtime("add_items"), [_name(target), value], [])
@@ -355,13 +373,16 @@ class _Reverse:
         return code
 
     def forward_setitem(self, stmt: Assign) -> list[ast.stmt]:
-        """``saved = np.copy(array[index])`` then ``array[index] = value``."""
+        """``saved = np.copy(array[index])`` then ``array[index] = value`` (only the write in
+        a checkpointed loop's forward run: its segments keep the copies when run again)."""
         op = stmt.op
         assert op.saved is not None
         slot = ast.Subscript(_name(stmt.target), op.args["index"], ast.Load())
         keep = ast.Call(ast.Attribute(self.runtime("np"), "copy", ast.Load()), [slot], [])
         write = ast.Assign([ast.Subscript(_name(stmt.target), op.args["index"], ast.Store())],
                            op.args["value"])
+        if not self.saving:
+            return [write]
         return [_assign(op.saved, keep), write]
 
     def backward_setitem(self, stmt: Assign) -> list[ast.stmt]:
@@ -438,6 +459,7 @@ class _Reverse:
                 self.last_origin = None
                 continue
             if isinstance(stmt, Loop):
+                code += self.shaping.before_loop(stmt)
                 code += self.backward_loop(stmt)
                 self.last_origin = None
                 continue
@@ -445,6 +467,7 @@ class _Reverse:
                 if stmt.origin != self.last_origin:
                     code.append(comment(stmt.origin.comment()))
                     self.last_origin = stmt.origin
+                code += self.shaping.materialize([stmt.target])
                 code += (self.backward_setitem(stmt) if stmt.op.kind == "setitem"
                          else self.backward_append(stmt))
                 continue
@@ -458,7 +481,7 @@ class _Reverse:
                 self.contributions(stmt)
                 self.pending, self.callees = pending, callees
                 continue
-            contributions = self.contributions(stmt)
+            contributions = self.shaping.rewrite(stmt, self.contributions(stmt))
             # The statement defines its target: what comes before it in the function sees
             # an earlier value (or none), whose adjoint starts afresh.
             self.defined.discard(self.adjoint(stmt.target))
@@ -483,12 +506,14 @@ class _Reverse:
         name anew (see :func:`bound_in`).
         """
         inside = bound_in(stmt.body + stmt.orelse)
-        before = set(self.defined)
+        before, lazy = set(self.defined), set(self.shaping.lazy)
         self.last_origin = stmt.origin  # the comment above the ``if`` covers its own line
         body = self.backward_code(stmt.body)
         after_body, self.defined = self.defined, set(before)
+        lazy, self.shaping.lazy = self.shaping.lazy, lazy
         self.last_origin = stmt.origin
         orelse = self.backward_code(stmt.orelse)
+        self.shaping.merge(body, orelse, lazy, after_body)  # lazy after it if after both
         after_else = self.defined
         outside = {adj for name, adj in self.adjoints.items() if name not in inside}
         for code, mine, other in ((body, after_body, after_else),
@@ -504,16 +529,20 @@ class _Reverse:
     def forward_loop(self, loop: Loop) -> list[ast.stmt]:
         """The loop as written; when its adjoint runs, each iteration also pushes what the
         backward sweep will need onto a list of its own, just before the carried variables
-        take their new values."""
-        body = self.forward_code(loop.body)
-        copies = self.forward_code(list(loop.copies))
-        stack = self.stacks.get(id(loop))
+        take their new values. A checkpointed loop saves a checkpoint per segment instead
+        (:mod:`srcdiff.checkpoint`)."""
+        plan = self.checkpointed.get(id(loop))
+        if plan is not None:
+            from srcdiff import checkpoint
+
+            return checkpoint.forward_sweep(plan, self.iteration(loop, saving=False), comment,
+                                            self.runtime("np"))
+        stack = self.stacks.get(id(loop)) if self.saving else None
         code: list[ast.stmt] = []
         if stack is not None:
             start = _assign(stack, ast.List([], ast.Load()), pure=False)
             code.append(start)
-            body.append(marker(PUSH_MARKER, stack))
-        body += copies
+        body = self.iteration(loop, saving=self.saving)
         if loop.kind == "for":
             assert loop.target is not None and loop.iter is not None
             code.append(ast.For(ast.Name(loop.target, ast.Store()), loop.iter,
@@ -522,6 +551,19 @@ class _Reverse:
             assert loop.test is not None
             code.append(ast.While(loop.test, body or [ast.Pass()], []))
         return code
+
+    def iteration(self, loop: Loop, saving: bool) -> list[ast.stmt]:
+        """One iteration of the loop in the forward sweep: the body, then (``saving``) the
+        push of what the backward sweep reads, then the copies of the carried variables.
+        Without ``saving`` no loop inside pushes either (a checkpointed loop's forward run)."""
+        outer, self.saving = self.saving, saving
+        body = self.forward_code(loop.body)
+        copies = self.forward_code(list(loop.copies))
+        self.saving = outer
+        stack = self.stacks.get(id(loop))
+        if stack is not None and saving:
+            body.append(marker(PUSH_MARKER, stack))
+        return body + copies
 
     def backward_loop(self, loop: Loop) -> list[ast.stmt]:
         """``while stack:`` one reverse iteration per forward iteration, newest first: restore
@@ -563,13 +605,36 @@ class _Reverse:
         start = set(self.defined)
         self.last_origin = loop.origin
         body = [marker(POP_MARKER, stack)]
+        self.loop_depth += 1
         body += self.backward_code(list(loop.copies))
         body += self.backward_code(loop.body)
+        self.loop_depth -= 1
         for adjoint in sorted(start - self.defined):
             body.append(_assign(adjoint, self.zeros_like(self.primal[adjoint])))
         self.defined = start
         # One reverse iteration per entry the forward iteration left, newest first.
-        return pre + [comment(loop.origin.comment()), ast.While(_name(stack), body, [])]
+        sweep = ast.While(_name(stack), body, [])
+        if self.request.checkpoint is not None and self.loop_depth == 0:
+            return pre + [comment(loop.origin.comment())] + self.checkpointed_loop(
+                loop, stack, label, sweep)
+        return pre + [comment(loop.origin.comment()), sweep]
+
+    def checkpointed_loop(self, loop: Loop, stack: str, label: str,
+                          sweep: ast.While) -> list[ast.stmt]:
+        """The backward sweep of an outermost loop checkpointed per segment: each segment's
+        iterations run again (pushing onto ``stack``) before ``sweep`` pops them. Its forward
+        sweep (:meth:`forward_loop`) keeps the checkpoints."""
+        from srcdiff import checkpoint
+
+        found = checkpoint.problems(loop)
+        if found:
+            self.problems += found
+            return [sweep]
+        plan = checkpoint.plan(loop, self.request.checkpoint, stack, label, self.namer.fresh)
+        self.checkpointed[id(loop)] = plan
+        # the statements are the forward sweep's too: copies, so that no pass edits both
+        recompute = copy.deepcopy(self.iteration(loop, saving=True))
+        return checkpoint.backward_sweep(plan, recompute, sweep, comment)
 
     def zeros_like(self, name: str) -> ast.expr:
         """``np.zeros_like(name)``: the adjoint of a value no path contributed to (a list or
@@ -601,7 +666,7 @@ class _Reverse:
                         self.runtime(check), [_name(seed_param), _name(out_name)], [])))
                     self.last_origin = fn.result.origin
         elif out_name is not None and out_name in self.act.active:
-            seed = ast.Call(self.runtime("scalar_seed"), [_name(out_name)], [])
+            seed = self.shaping.seed(out_name)
             backward.append(comment(f"{fn.result.origin.comment()}"))
             backward.append(_assign(self.adjoint(out_name), seed))
             self.last_origin = fn.result.origin
@@ -614,6 +679,23 @@ class _Reverse:
         if self.problems:
             raise UnsupportedSyntaxError(self.problems, fn.name)
         forward = self.forward_code(fn.body)  # after the backward sweep: it knows the stacks
+        carried = {c.target for s in walk(fn.body) if isinstance(s, Loop) for c in s.copies}
+        if request.kind == "value_and_grad" and isinstance(out, ast.Name) and (
+                out.id in carried or any(
+                    isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == out.id
+                    for stmt in backward for n in ast.walk(stmt))):
+            # the backward sweep of a loop puts back the values the loop carried: the
+            # function's value is read before it
+            value = self.namer.fresh("value")
+            forward.append(_assign(value, out))
+            out = _name(value)
+        elif request.kind == "value_and_grad" and isinstance(out, ast.Name) and any(
+                a.op.kind == "setitem" and a.target == out.id for a in assignments(fn.body)):
+            # the backward sweep puts back the slots the writes into it overwrote
+            value = self.namer.fresh("value")
+            copied = ast.Call(ast.Attribute(self.runtime("np"), "copy", ast.Load()), [out], [])
+            forward.append(_assign(value, copied))
+            out = _name(value)
 
         grads: list[ast.expr] = []
         batch = "batch_" if request.batched else ""
@@ -624,7 +706,7 @@ class _Reverse:
                              else self.zeros_like(param))
             elif adjoint is not None and adjoint in self.defined:
                 grads.append(ast.Call(self.runtime(f"{batch}as_gradient"),
-                                      [_name(adjoint), _name(param)], []))
+                                      [self.shaping.full(adjoint, param), _name(param)], []))
             elif self.batch is not None:
                 grads.append(self.zeros_like(param))
             else:
@@ -642,8 +724,15 @@ class _Reverse:
             name=request.name or self.namer.fresh(f"{batch}{request.kind}_{fn.name}"),
             args=self.signature(seed_param), body=body, decorator_list=[], returns=None,
             type_comment=None, type_params=[])
+        described = describe_saved(fn, self.stacks)
+        # what srcdiff.memory reads off the built code: each stack's loop, what values are
+        loops = {id(s): s for s in walk(fn.body) if isinstance(s, Loop)}
+        node.srcdiff_loops = {stack: loops[key].origin  # type: ignore[attr-defined]
+                              for key, stack in self.stacks.items() if key in loops}
+        node.srcdiff_described = described  # type: ignore[attr-defined]
         return Derivative(node, dict(self.runtime_names), set(fn.globals),
-                          list(self.callees.values()), list(fn.local_functions))
+                          list(self.callees.values()), list(fn.local_functions),
+                          list(self.checkpointed.values()), described)
 
     def signature(self, seed_param: str | None) -> ast.arguments:
         fn = self.fn
@@ -672,6 +761,70 @@ class _Reverse:
         elif request.kind == "vjp":
             text += " The last parameter is the output cotangent."
         return text
+
+
+def describe_saved(fn: NormalFunction, stacks: dict[int, str] | None = None
+                   ) -> dict[Any, tuple[Origin, str]]:
+    """What each value bound in a loop of ``fn`` is, in the terms of the user's source, with
+    the line it belongs to: for the comments saying what a loop saves per iteration.
+
+    The loop index is ``the loop index``; a carried variable's value is ``h as the
+    iteration starts`` and the value it is given ``the new h`` (both under the line that
+    computes the new value); an intermediate value is the user's subexpression it holds
+    (``W @ h + U @ xs[t]``); a user's variable is its name; the copy a write into an array
+    keeps is ``state[0] before the write``. Keys are names, and (stack, name) for a carried
+    variable, which several loops may carry (``stacks``: id of a loop -> its stack).
+    """
+    stacks = stacks if stacks is not None else {}
+    definitions: dict[str, Assign] = {}
+    copies = {id(c) for inner in walk(fn.body) if isinstance(inner, Loop) for c in inner.copies}
+    for stmt in assignments(fn.body):
+        if id(stmt) not in copies and stmt.op.kind not in ("setitem", "append"):
+            definitions.setdefault(stmt.target, stmt)
+
+    def expression(name: str, depth: int) -> ast.expr:
+        stmt = definitions.get(name)
+        if stmt is None or stmt.user_name is not None:
+            shown = stmt.user_name if stmt is not None else name
+            return ast.Name(shown if shown and shown.isidentifier() else name, ast.Load())
+        if depth > 3 or stmt.op.kind in ("call", "pack", "item"):
+            return ast.Name(name, ast.Load())
+
+        class Expand(ast.NodeTransformer):
+            def visit_Name(self, node: ast.Name) -> ast.expr:
+                return expression(node.id, depth + 1)
+
+        return Expand().visit(copy.deepcopy(stmt.value))
+
+    described: dict[Any, tuple[Origin, str]] = {}
+    for stmt in assignments(fn.body):
+        if stmt.op.kind == "setitem" and stmt.op.saved is not None:
+            slot = f"{stmt.target}[{ast.unparse(stmt.op.args['index'])}]"
+            described[stmt.op.saved] = (stmt.origin, f"{slot} before the write")
+    for stmt in definitions.values():
+        if stmt.user_name is None:
+            text = ast.unparse(expression(stmt.target, 0))
+            if len(text) > 60:
+                text = stmt.op.what
+            described[stmt.target] = (stmt.origin, text)
+        elif stmt.user_name != stmt.target and stmt.user_name.isidentifier():
+            described[stmt.target] = (stmt.origin, stmt.user_name)
+        else:
+            described[stmt.target] = (stmt.origin, "")
+    for loop in walk(fn.body):
+        if not isinstance(loop, Loop):
+            continue
+        if loop.target is not None:
+            described[loop.target] = (loop.origin, "the loop index")
+        for c in loop.copies:
+            user = c.user_name or c.target
+            new = c.value.id if isinstance(c.value, ast.Name) else None
+            origin = definitions[new].origin if new in definitions else loop.origin
+            if new is not None:
+                described[new] = (origin, f"the new {user}")
+            key = (stacks[id(loop)], c.target) if id(loop) in stacks else c.target
+            described[key] = (origin, f"{user} as the iteration starts")
+    return described
 
 
 def bound_in(body: list[Stmt], keep_in_place: bool = False) -> set[str]:

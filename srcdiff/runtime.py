@@ -24,8 +24,12 @@ NON_SCALAR_SOURCE = '''class NonScalarOutputError(ValueError):
 
 def unbroadcast(g, like):
     """Sum ``g`` back down to the shape of ``like``: the adjoint of NumPy broadcasting."""
-    shape = np.shape(like)
-    if np.shape(g) == shape:
+    # the common cases first: floats, arrays (or NumPy scalars) of one shape
+    shape = () if type(like) is float else getattr(like, "shape", None)
+    if shape is None:
+        shape = np.shape(like)
+    g_shape = () if type(g) is float else getattr(g, "shape", None)
+    if (np.shape(g) if g_shape is None else g_shape) == shape:
         return g
     g = np.broadcast_to(g, np.broadcast_shapes(np.shape(g), shape))
     extra = g.ndim - len(shape)
@@ -37,8 +41,37 @@ def unbroadcast(g, like):
     return g
 
 
+def unbroadcast_uniform(g, like, other):
+    """``unbroadcast`` of an adjoint that is the number ``g`` at every element of the result
+    of an operation broadcasting ``like`` against ``other``: ``g`` times the number of
+    elements of the result each element of ``like`` went into, still one number (standing
+    for the adjoint of ``like``, every element of which it is)."""
+    shape = () if type(like) is float else getattr(like, "shape", None)
+    other_shape = () if type(other) is float else getattr(other, "shape", None)
+    if shape is None:
+        shape = np.shape(like)
+    if other_shape is None:
+        other_shape = np.shape(other)
+    if other_shape == shape or other_shape == ():
+        return g
+    size = math.prod(np.broadcast_shapes(shape, other_shape))
+    return g * (size // math.prod(shape) if size else 0)
+
+
+def sum_to_number(g):
+    """The sum of every element of ``g`` (``g`` itself when it is one number): the adjoint of
+    a number that an operation broadcast against an array."""
+    if type(g) is float or type(g) is np.float64 or np.ndim(g) == 0:
+        return g
+    return np.sum(g)
+
+
 def scalar_seed(y):
-    """The adjoint that starts the backward sweep of ``grad``: one, shaped like the scalar ``y``."""
+    """The adjoint that starts the backward sweep of ``grad``: one, once ``y`` (the output,
+    or a value of its shape) is checked to be one number. A Python float one takes the
+    dtype of whatever it multiplies; an array of one element gets ones of its shape."""
+    if type(y) is float or type(y) is np.float64 or type(y) is np.float32:
+        return 1.0  # the common cases first: a float, a NumPy float scalar
     if isinstance(y, tuple):
         raise NonScalarOutputError(
             f"grad needs a function with a scalar output, but it returned a tuple of "
@@ -47,7 +80,10 @@ def scalar_seed(y):
         raise NonScalarOutputError(
             f"grad needs a function with a scalar output, but it returned shape {np.shape(y)}; "
             "use srcdiff.vjp(f) with an output cotangent (PyTorch's backward(gradient=...))")
-    return np.ones_like(y, dtype=np.result_type(np.asarray(y).dtype, np.float32))
+    if np.ndim(y) == 0:
+        return 1.0
+    dtype = np.asarray(y).dtype  # an array of one element: ones of its shape
+    return np.ones(np.shape(y), dtype=dtype if dtype.kind == "f" else np.float64)
 
 
 def as_gradient(g, like):
@@ -56,6 +92,11 @@ def as_gradient(g, like):
     A Python number gets a Python float; a NumPy scalar a NumPy scalar of its dtype.
     A shape mismatch is an error, never reshaped away: it would hide a wrong gradient.
     """
+    if type(like) is np.ndarray and type(g) is np.ndarray and g.dtype is like.dtype \
+            and g.shape == like.shape and like.dtype.kind == "f":
+        return g  # the common case: already an array of the argument's shape and dtype
+    if type(like) is float and (type(g) is float or type(g) is np.float64):
+        return float(g)
     like_dtype = np.asarray(like).dtype
     dtype = like_dtype if np.issubdtype(like_dtype, np.floating) else np.dtype(np.float64)
     out = np.asarray(g, dtype=dtype)
@@ -114,6 +155,8 @@ def repeat_to_shape(g, like, axis=None, keepdims=False):
         g = np.expand_dims(g, axis)
     if np.shape(g) == shape:
         return g
+    if np.ndim(g) == 0:  # one value repeated: np.full is the fast way to write it
+        return np.full(shape, g)
     return np.broadcast_to(g, shape).copy()
 
 
@@ -177,7 +220,12 @@ def matmul_vjp_a(g, a, b):
     ``da = g @ b.T`` on the promoted matrices; batch dimensions that ``a`` was broadcast along
     are summed back.
     """
-    if np.ndim(a) == 2 and np.ndim(b) == 2:  # plain matrices: the common case, fast
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2:  # the common cases
+        if b.ndim == 2:  # plain matrices
+            return np.matmul(g, b.T)
+        if b.ndim == 1:  # a matrix times a vector
+            return np.multiply.outer(g, b)
+    if np.ndim(a) == 2 and np.ndim(b) == 2:
         return np.matmul(g, np.transpose(b))
     if np.ndim(a) == 2 and np.ndim(b) == 1:
         return np.multiply.outer(g, b)
@@ -188,7 +236,9 @@ def matmul_vjp_a(g, a, b):
 def matmul_vjp_b(g, a, b):
     """Adjoint of ``b`` in ``y = np.matmul(a, b)``, given the adjoint ``g`` of ``y``:
     ``db = a.T @ g`` on the promoted matrices, summed back over broadcast batch dimensions."""
-    if np.ndim(a) == 2 and np.ndim(b) in (1, 2):  # plain matrix times matrix or vector
+    if type(a) is np.ndarray and a.ndim == 2 and type(b) is np.ndarray and b.ndim in (1, 2):
+        return np.matmul(a.T, g)  # plain matrix times matrix or vector: the common case
+    if np.ndim(a) == 2 and np.ndim(b) in (1, 2):
         return np.matmul(np.transpose(a), g)
     a2, b2, g2 = matmul_operands(g, a, b)
     return np.reshape(unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2), np.shape(b))
@@ -235,7 +285,10 @@ def index_adjoint(g, like, index):
         items[index] = g
         return items if isinstance(like, list) else tuple(items)  # (named tuples too)
     out = np.zeros(np.shape(like), dtype=np.result_type(np.asarray(g).dtype, np.float32))
-    np.add.at(out, index, g)
+    if type(index) is int or type(index) is slice:  # selects each element once at most
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
     return out
 
 
@@ -328,11 +381,23 @@ def sum_to(g, like, axis=None, keepdims=False):
     return np.reshape(np.sum(g, axis=axis, keepdims=keepdims), np.shape(like))
 
 
-def shape_only(x):
+def shape_only(x, _views={}):  # noqa: B006  (the cache of views, one per shape and dtype)
     """A stand-in for ``x`` with its shape and dtype and no data (a broadcast view of one
-    zero): what a loop saves of a value the backward sweep reads only for its shape."""
-    x = np.asarray(x)
-    return np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape)
+    zero): what a loop saves of a value the backward sweep reads only for its shape.
+
+    One read-only view serves every value of a shape and dtype (``_views`` keeps them), and
+    a Python float stands for itself by a zero: a save costs a dictionary look-up."""
+    if type(x) is float:
+        return 0.0
+    if isinstance(x, np.generic):  # a NumPy scalar: a zero of its type
+        return x.dtype.type(0)
+    if type(x) is not np.ndarray:
+        x = np.asarray(x)
+    key = (x.shape, x.dtype)
+    view = _views.get(key)
+    if view is None:
+        view = _views[key] = np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape)
+    return view
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from srcdiff.origin import Origin
 from srcdiff.reverse import POP_MARKER, PUSH_MARKER, comment
+
+#: What each value a loop may save is: name, or (stack, name) for a carried variable ->
+#: (its line, text in the user's terms).
+Described = dict[object, tuple[Origin, str]]
 
 
 def _marker_stack(stmt: ast.stmt, kind: str) -> str | None:
@@ -63,15 +68,60 @@ def _definitely_assigned(block: list[ast.stmt]) -> set[str]:
     return names
 
 
-def _push(stack: str, names: list[str], note: str, shapes: set[str] = frozenset(),
-          shape_only: str = "shape_only") -> list[ast.stmt]:
+def _push(stack: str, names: list[str], note: str | list[str], shapes: set[str] = frozenset(),
+          shape_only: str = "shape_only", branch: bool = False) -> list[ast.stmt]:
+    """The comment lines ``note`` and ``stack.append((names...))``. The append remembers
+    what it saves (``srcdiff_saves``: stack, names, shape-only names, whether a branch alone
+    saves them) for :func:`srcdiff.memory`."""
     values: list[ast.expr] = [
         ast.Call(ast.Name(shape_only, ast.Load()), [ast.Name(n, ast.Load())], [])
         if n in shapes else ast.Name(n, ast.Load()) for n in names]
     saved: ast.expr = (ast.Tuple(values, ast.Load()) if len(values) > 1
                        else values[0] if values else ast.Constant(None))
     append = ast.Attribute(ast.Name(stack, ast.Load()), "append", ast.Load())
-    return [comment(note), ast.Expr(ast.Call(append, [saved], []))]
+    push = ast.Expr(ast.Call(append, [saved], []))
+    push.srcdiff_saves = (stack, list(names), set(shapes) & set(names),  # type: ignore[attr-defined]
+                          branch)
+    notes = [note] if isinstance(note, str) else note
+    return [comment(line) for line in notes] + [push]
+
+
+def _about(stack: str, name: str, described: Described) -> tuple[Origin | None, str]:
+    """(line, what the value is) of a name ``stack`` saves."""
+    return described.get((stack, name)) or described.get(name) or (None, "")
+
+
+def _item(stack: str, name: str, described: Described) -> str:
+    """``added (W @ h + U @ xs[t])``: a saved name and what it holds in the user's terms."""
+    text = _about(stack, name, described)[1]
+    return f"{name} ({text})" if text and text != name else name
+
+
+def _note(stack: str, names: list[str], shapes: set[str], described: Described) -> list[str]:
+    """The comment above an iteration's save: per source line, what it saves, in the user's
+    terms (``h_2 (the new h)``, ``xs_t (xs[t])``), and the values kept for their shapes."""
+    if not names:
+        return ["one entry per iteration: the backward sweep needs only their count"]
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        if name in shapes:
+            continue
+        origin = _about(stack, name, described)[0]
+        groups.setdefault(origin.short if origin is not None else "", []).append(
+            _item(stack, name, described))
+    shaped = [n for n in names if n in shapes]
+    only = f"only the shapes of {', '.join(shaped)} (no data)" if shaped else ""
+    if len(groups) <= 1:
+        (where, items), = groups.items() if groups else [("", [])]
+        head = "saved for the backward sweep, per iteration" + (f" ({where})" if where else "")
+        text = f"{head}: {', '.join(items) or 'nothing'}"
+        return [text + (f"; {only}" if only else "")]
+    lines = ["saved for the backward sweep, per iteration:"]
+    lines += [f"  {where}: {', '.join(items)}" if where else f"  {', '.join(items)}"
+              for where, items in groups.items()]
+    if only:
+        lines.append(f"  and {only}")
+    return lines
 
 
 def _pop(stack: str, names: list[str]) -> ast.stmt:
@@ -93,7 +143,7 @@ def _reverse_if(reverse: ast.For | ast.While, test: ast.expr) -> ast.If | None:
 
 
 def _save_branches(stack: str, block: list[ast.stmt], needed: set[str],
-                   reverse: ast.For | ast.While) -> None:
+                   reverse: ast.For | ast.While, described: Described) -> None:
     """Values a branch alone assigns are saved at the end of that branch, and restored at
     the start of the same branch of the backward sweep (the saved test picks it again)."""
     for stmt in block:
@@ -107,10 +157,12 @@ def _save_branches(stack: str, block: list[ast.stmt], needed: set[str],
             if names:
                 if mirror is None:
                     raise AssertionError(f"srcdiff: no backward branch restores {names}")
-                branch += _push(stack, names, f"saved when this branch runs: {', '.join(names)}")
+                items = ", ".join(_item(stack, n, described) for n in names)
+                branch += _push(stack, names, f"saved when this branch runs: {items}",
+                                branch=True)
                 reverse_branch = getattr(mirror, name)
                 reverse_branch.insert(0, _pop(stack, names))
-            _save_branches(stack, branch, needed - set(names), reverse)
+            _save_branches(stack, branch, needed - set(names), reverse, described)
 
 
 #: Helpers (and NumPy functions) that read an argument only for its shape and dtype: the
@@ -153,13 +205,17 @@ def uses_stacks(func: ast.FunctionDef) -> bool:
                if isinstance(n, ast.stmt))
 
 
-def insert_saves(func: ast.FunctionDef, runtime_names: dict[str, str] | None = None) -> None:
+def insert_saves(func: ast.FunctionDef, runtime_names: dict[str, str] | None = None,
+                 described: Described | None = None) -> None:
     """Replace the push/pop markers of ``func`` by the saves each loop needs (in place).
 
     A value the backward sweep reads only for its shape (to sum a broadcast adjoint back, or
-    to undo a reduction) is saved as ``shape_only(value)``, which holds no data.
+    to undo a reduction) is saved as ``shape_only(value)``, which holds no data. The comment
+    above each save says, per source line, what it keeps (``described``: name -> origin and
+    what the value is in the user's terms, :func:`srcdiff.reverse.describe_saved`).
     """
     runtime_names = runtime_names if runtime_names is not None else {}
+    described = described if described is not None else {}
     forward: dict[str, ast.For | ast.While] = {}
     backward: dict[str, ast.For | ast.While] = {}
     for loop in _loops(func.body):
@@ -185,15 +241,10 @@ def insert_saves(func: ast.FunctionDef, runtime_names: dict[str, str] | None = N
         # Values assigned on every path are saved once, at the end of the iteration.
         top = [n for n in _stores_in_order(header + loop.body) if n in wanted and n in here]
         shapes = _shape_only_names(reverse.body, runtime_names) - carried
-        note = (f"saved for the backward sweep: {', '.join(top)}" if top
-                else "one entry per iteration: the backward sweep needs only their count")
-        if shapes & set(top):
-            kept = [n for n in top if n not in shapes]
-            note = (f"saved for the backward sweep: {', '.join(kept) or 'nothing'}, and the "
-                    f"shapes of {', '.join(n for n in top if n in shapes)}")
+        note = _note(stack, top, shapes, described)
         loop.body[push_at:push_at + 1] = _push(stack, top, note, shapes,
                                                 runtime_names.get("shape_only", "shape_only"))
         pop_at = next(i for i, s in enumerate(reverse.body)
                       if _marker_stack(s, POP_MARKER) == stack)
         reverse.body[pop_at] = _pop(stack, top)
-        _save_branches(stack, loop.body, wanted - set(top), reverse)
+        _save_branches(stack, loop.body, wanted - set(top), reverse, described)

@@ -17,12 +17,14 @@ _SAMPLE = re.compile(
 
 def emitted_text(func, kind: str, wrt) -> str:
     """The derivative source srcdiff emits for ``func`` (what ``grad``/``vjp`` run), with the
-    derivative functions of the user functions it calls."""
+    derivative functions of the user functions it calls. A kind ending in ``+checkpoint`` is
+    that derivative with its loops checkpointed (``srcdiff.grad(f, checkpoint=True)``)."""
+    kind, _, option = kind.partition("+")
     if hasattr(func, "__srcdiff_kind__"):  # a derivative's own derivative
         import srcdiff
 
         return srcdiff.emit(func, wrt=wrt, mode="forward" if kind == "jvp" else "reverse")
-    return api._built(func, kind, wrt).text
+    return api._built(func, kind, wrt, checkpoint="sqrt" if option else None).text
 
 
 def golden_path(name: str) -> Path:

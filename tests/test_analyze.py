@@ -125,3 +125,31 @@ def test_parameter_the_output_does_not_depend_on_is_not_active():
     fn, act = activity(passes.unused_param, ["x", "y"])
     assert "y" in act.varied and "y" not in act.useful and "y" not in act.active
     assert "x" in act.active
+
+
+# ---------------------------------------------------------------------------------------------
+# shapes (what srcdiff/lazy.py reads)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_shapes_classes_scalars_and_integers():
+    from srcdiff.ir import assignments
+    from tests.cases import shaped
+
+    fn = normal(shaped.shapes_of)
+    facts = analyze.shapes(fn)
+    names = {s.user_name: s.target for s in assignments(fn.body) if s.user_name}
+
+    def target(_, user_name):
+        return names[user_name]
+
+    a, b, c = (target(fn, name) for name in ("a", "b", "c"))
+    assert facts.same(a, "x") and facts.same(b, "x") and facts.witness(b) == "x"
+    assert not facts.same(c, "x") and not facts.same(c, "y")
+    assert {target(fn, "n"), target(fn, "s")} <= facts.scalars
+    assert target(fn, "m") not in facts.scalars and c not in facts.scalars
+    assert {"i", "total"} <= facts.scalars  # a loop counter; a sum of numbers, by induction
+    assert {"i", target(fn, "n")} <= facts.integers and "total" not in facts.integers
+    assert "total" not in facts.classes  # a loop rebinds it: a witness must hold one value
+    assert facts.same(target(fn, "k"), "k")  # k = k * 2 outside a loop is a new name
+    assert "x" not in facts.scalars and "y" not in facts.scalars  # arguments may be anything

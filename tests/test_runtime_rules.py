@@ -23,6 +23,8 @@ CASES = [
     (runtime.dot_vjp_b, {"g": normal(2, 4), "a": normal(2, 3), "b": normal(3, 4)}),
     (runtime.unbroadcast, {"g": normal(3, 4), "like": normal(4)}),
     (runtime.broadcast_like, {"t": normal(4), "like": normal(3, 4)}),
+    (runtime.unbroadcast_uniform, {"g": normal(), "like": normal(4), "other": normal(3, 4)}),
+    (runtime.sum_to_number, {"g": normal(2, 3)}),
     (runtime.repeat_to_shape, {"g": normal(2, 4), "like": normal(2, 3, 4), "axis": 1,
                                "keepdims": False}),
     (runtime.index_adjoint, {"g": normal(2), "like": normal(5), "index": slice(1, 3)}),

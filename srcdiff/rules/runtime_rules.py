@@ -19,6 +19,15 @@ defrule(rt.unbroadcast, "g, like",
         jvp={"g": "unbroadcast(dg, like)", "like": None},
         batch_vjp={"g": "batch_broadcast_like(dy, g)", "like": None},
         batch_jvp={"g": "batch_unbroadcast(dg, like)", "like": None})
+# Linear in g, times a count that depends on shapes only: its own adjoint and tangent.
+defrule(rt.unbroadcast_uniform, "g, like, other",
+        vjp={"g": "unbroadcast_uniform(dy, like, other)", "like": None, "other": None},
+        jvp={"g": "unbroadcast_uniform(dg, like, other)", "like": None, "other": None},
+        batch_vjp={"g": "unbroadcast_uniform(dy, like, other)", "like": None, "other": None},
+        batch_jvp={"g": "unbroadcast_uniform(dg, like, other)", "like": None, "other": None})
+defrule(rt.sum_to_number, "g",
+        vjp={"g": "broadcast_like(dy, g)"}, jvp={"g": "sum_to_number(dg)"},
+        batch_vjp={"g": "batch_broadcast_like(dy, g)"}, batch_jvp={"g": "batch_sum_to(dg, y)"})
 defrule(rt.broadcast_like, "t, like",
         vjp={"t": "unbroadcast(dy, t)", "like": None},
         jvp={"t": "broadcast_like(dt, like)", "like": None},

@@ -107,7 +107,25 @@ def sin_cubed(x):
     return np.sin(x) * x**3
 
 
-#: (case name, function, kind, wrt)
+def sum_of_cubes(a, b):
+    """The seeds' Q summed: its gradient reads no value of the forward sweep."""
+    return np.sum(3 * a**3 - b**2)
+
+
+def scalar_loop(x):
+    """Rosenbrock's function as a loop over the numbers x[i]."""
+    total = 0.0
+    for i in range(len(x) - 1):
+        total = total + 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return total
+
+
+def penalized_logistic_loss(w, X, y, lam):
+    margins = y * (X @ w)
+    return np.mean(np.log1p(np.exp(-margins))) + 0.5 * lam * np.sum(w**2)
+
+
+#: (case name, function, kind, wrt); kind "grad+checkpoint" is grad(f, checkpoint=True)
 CASES = [
     ("seeds_mean", seeds_mean, "grad", 0),
     ("seeds_q_vjp", seeds_q, "vjp", (0, 1)),
@@ -125,4 +143,10 @@ CASES = [
     ("forward_two_layer_network", two_layer_network, "jvp", (1, 2)),
     ("forward_rnn_for_loop", rnn, "jvp", 0),
     ("second_order_sin_cubed", srcdiff.grad(sin_cubed), "grad", 0),
+    ("rnn_for_loop_checkpointed", rnn, "grad+checkpoint", (0, 1)),
+    ("newton_while_loop_checkpointed", newton_sqrt, "grad+checkpoint", 0),
+    # the optimizations, one case each (see srcdiff/lazy.py and srcdiff/optimize.py)
+    ("lazy_sum_adjoint", sum_of_cubes, "grad", (0, 1)),
+    ("scalar_loop_in_place", scalar_loop, "grad", 0),
+    ("seed_from_a_shape_witness", penalized_logistic_loss, "grad", 0),
 ]

@@ -6,13 +6,9 @@ def grad_controlled(x, scale):
     sum_x_times_x_2 = np.sum(x_times_x_2)
     norm = np.sqrt(sum_x_times_x_2)
     y_times_x = y * x
-    product = y_times_x * scale
-    sum_product = np.sum(product)
-    result = sum_product / norm
     # golden_cases.py:47: return np.sum(y * x * scale) / norm
-    dresult = scalar_seed(result)
-    dsum_product = unbroadcast(dresult / norm, sum_product)
-    dproduct = repeat_to_shape(dsum_product, product)
+    dresult = 1.0
+    dproduct = dresult / norm
     dy_times_x = unbroadcast(dproduct * scale, y_times_x)
     dscale = unbroadcast(dproduct * y_times_x, scale)
     dx = unbroadcast(dy_times_x * y, x)

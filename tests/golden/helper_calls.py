@@ -2,12 +2,9 @@ def grad_two_dense_layers(W1, W2, x):
     """Gradient of two_dense_layers w.r.t. W1, W2 (golden_cases.py:81)."""
     h = dense(W1, x)
     dense_W2 = dense(W2, h, b=1.0)
-    dense_W2_pow_2 = dense_W2 ** 2
-    result = np.sum(dense_W2_pow_2)
     # golden_cases.py:83: return np.sum(dense(W2, h, b=1.0) ** 2)
-    dresult = scalar_seed(result)
-    ddense_W2_pow_2 = repeat_to_shape(dresult, dense_W2_pow_2)
-    ddense_W2 = ddense_W2_pow_2 * (2 * dense_W2)
+    dresult = 1.0
+    ddense_W2 = dresult * 2 * dense_W2
     dW2, dh = vjp_dense_W_x(W2, h, 1.0, ddense_W2)
     # golden_cases.py:82: h = dense(W1, x)
     dW1 = vjp_dense_W(W1, x, 0.0, dh)
@@ -20,7 +17,7 @@ def vjp_dense_W_x(W, x, b, dresult):
     added = W_matmul_x + b
     result = np.tanh(added)
     # golden_cases.py:78: return np.tanh(W @ x + b)
-    dadded = dresult * (1 - result ** 2)
+    dadded = dresult * (1 - result * result)
     dW_matmul_x = unbroadcast(dadded, W_matmul_x)
     dW = matmul_vjp_a(dW_matmul_x, W, x)
     dx = matmul_vjp_b(dW_matmul_x, W, x)
@@ -33,7 +30,7 @@ def vjp_dense_W(W, x, b, dresult):
     added = W_matmul_x + b
     result = np.tanh(added)
     # golden_cases.py:78: return np.tanh(W @ x + b)
-    dadded = dresult * (1 - result ** 2)
+    dadded = dresult * (1 - result * result)
     dW_matmul_x = unbroadcast(dadded, W_matmul_x)
     dW = matmul_vjp_a(dW_matmul_x, W, x)
     return as_gradient(dW, W)

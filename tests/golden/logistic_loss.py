@@ -4,11 +4,9 @@ def grad_logistic_loss(w, X, y):
     margins = y * X_matmul_w
     neg_margins = -margins
     exp_neg_margins = np.exp(neg_margins)
-    log1p = np.log1p(exp_neg_margins)
-    result = np.mean(log1p)
     # golden_cases.py:27: return np.mean(np.log1p(np.exp(-margins)))
-    dresult = scalar_seed(result)
-    dlog1p = repeat_to_shape(dresult, log1p) / np.size(log1p)
+    dresult = 1.0
+    dlog1p = dresult / np.size(margins)
     dexp_neg_margins = dlog1p / (1 + exp_neg_margins)
     dneg_margins = dexp_neg_margins * exp_neg_margins
     dmargins = -dneg_margins

@@ -6,7 +6,7 @@ def grad_newton_sqrt(a, tol):
         a_div_x = a / x
         x_plus_a_div_x = x + a_div_x
         x_2 = 0.5 * x_plus_a_div_x
-        # saved for the backward sweep: a_div_x, x
+        # saved for the backward sweep, per iteration (golden_cases.py:73): a_div_x (a / x), x (x as the iteration starts)
         while_stack.append((a_div_x, x))
         x = x_2
     # golden_cases.py:74: return x
@@ -20,8 +20,8 @@ def grad_newton_sqrt(a, tol):
         dx_plus_a_div_x = dx_2 * 0.5
         dx = unbroadcast(dx_plus_a_div_x, x)
         da_div_x = unbroadcast(dx_plus_a_div_x, a_div_x)
-        da = da + unbroadcast(da_div_x / x, a)
+        da += unbroadcast(da_div_x / x, a)
         dx = dx + unbroadcast(da_div_x * (-a_div_x / x), x)
     # golden_cases.py:71: x = a + 1.0
-    da = da + dx
+    da += dx
     return as_gradient(da, a)

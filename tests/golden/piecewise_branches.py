@@ -27,7 +27,7 @@ def grad_piecewise(x, y):
     # golden_cases.py:54: if x < -1.0:
     if cond:
         # golden_cases.py:55: return -x * y
-        dneg_x = unbroadcast(dresult_3 * y, neg_x)
+        dneg_x = unbroadcast(dresult_3 * y, x)
         dy = unbroadcast(dresult_3 * neg_x, y)
         dx = -dneg_x
     else:

@@ -6,9 +6,9 @@ def vjp_seeds_q(a, b, dresult):
     result = product - b_pow_2
     # golden_cases.py:16: return 3 * a**3 - b**2
     dresult = as_cotangent(dresult, result)
-    dproduct = unbroadcast(dresult, product)
-    db_pow_2 = unbroadcast(-dresult, b_pow_2)
-    db = db_pow_2 * (2 * b)
+    dproduct = unbroadcast(dresult, a)
+    db_pow_2 = unbroadcast(-dresult, b)
+    db = db_pow_2 * 2 * b
     da_pow_3 = dproduct * 3
-    da = da_pow_3 * (3 * a ** 2)
+    da = da_pow_3 * 3 * (a * a)
     return as_gradient(da, a), as_gradient(db, b)

@@ -6,26 +6,21 @@ def grad_softmax_cross_entropy(logits, labels):
     sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)
     log_norm = np.log(sum_exp_shifted)
     diff = shifted - log_norm
-    product = labels * diff
-    sum_product = np.sum(product)
-    neg_sum_product = -sum_product
     logits_shape = logits.shape
     logits_shape_0 = logits_shape[0]
-    result = neg_sum_product / logits_shape_0
     # golden_cases.py:33: return -np.sum(labels * (shifted - log_norm)) / logits.shape[0]
-    dresult = scalar_seed(result)
-    dneg_sum_product = unbroadcast(dresult / logits_shape_0, neg_sum_product)
-    dsum_product = -dneg_sum_product
-    dproduct = repeat_to_shape(dsum_product, product)
+    dresult = 1.0
+    dneg_sum_product = dresult / logits_shape_0
+    dproduct = -dneg_sum_product
     ddiff = unbroadcast(dproduct * labels, diff)
     dshifted = unbroadcast(ddiff, shifted)
-    dlog_norm = unbroadcast(-ddiff, log_norm)
+    dlog_norm = unbroadcast(-ddiff, sum_exp_shifted)
     # golden_cases.py:32: log_norm = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
     dsum_exp_shifted = dlog_norm / sum_exp_shifted
-    dexp_shifted = repeat_to_shape(dsum_exp_shifted, exp_shifted)
+    dexp_shifted = repeat_to_shape(dsum_exp_shifted, shifted)
     dshifted = dshifted + dexp_shifted * exp_shifted
     # golden_cases.py:31: shifted = logits - np.max(logits, axis=1, keepdims=True)
     dlogits = unbroadcast(dshifted, logits)
     dmax_logits = unbroadcast(-dshifted, max_logits)
-    dlogits = dlogits + repeat_to_shape(dmax_logits, logits) * tie_weights(logits, max_logits, 1, True)
+    dlogits = dlogits + dmax_logits * tie_weights(logits, max_logits, 1, True)
     return as_gradient(dlogits, logits)

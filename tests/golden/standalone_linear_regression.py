@@ -6,14 +6,14 @@ This module needs only NumPy: it does not import srcdiff.
 import numpy as np
 
 
-class NonScalarOutputError(ValueError):
-    """Raised when a gradient is asked of a function whose output is not a scalar."""
-
-
 def unbroadcast(g, like):
     """Sum ``g`` back down to the shape of ``like``: the adjoint of NumPy broadcasting."""
-    shape = np.shape(like)
-    if np.shape(g) == shape:
+    # the common cases first: floats, arrays (or NumPy scalars) of one shape
+    shape = () if type(like) is float else getattr(like, "shape", None)
+    if shape is None:
+        shape = np.shape(like)
+    g_shape = () if type(g) is float else getattr(g, "shape", None)
+    if (np.shape(g) if g_shape is None else g_shape) == shape:
         return g
     g = np.broadcast_to(g, np.broadcast_shapes(np.shape(g), shape))
     extra = g.ndim - len(shape)
@@ -25,25 +25,17 @@ def unbroadcast(g, like):
     return g
 
 
-def scalar_seed(y):
-    """The adjoint that starts the backward sweep of ``grad``: one, shaped like the scalar ``y``."""
-    if isinstance(y, tuple):
-        raise NonScalarOutputError(
-            f"grad needs a function with a scalar output, but it returned a tuple of "
-            f"{len(y)}; use srcdiff.vjp(f) with a tuple of output cotangents")
-    if np.size(y) != 1:
-        raise NonScalarOutputError(
-            f"grad needs a function with a scalar output, but it returned shape {np.shape(y)}; "
-            "use srcdiff.vjp(f) with an output cotangent (PyTorch's backward(gradient=...))")
-    return np.ones_like(y, dtype=np.result_type(np.asarray(y).dtype, np.float32))
-
-
 def as_gradient(g, like):
     """Return ``g`` with the shape and floating dtype of the argument ``like``.
 
     A Python number gets a Python float; a NumPy scalar a NumPy scalar of its dtype.
     A shape mismatch is an error, never reshaped away: it would hide a wrong gradient.
     """
+    if type(like) is np.ndarray and type(g) is np.ndarray and g.dtype is like.dtype \
+            and g.shape == like.shape and like.dtype.kind == "f":
+        return g  # the common case: already an array of the argument's shape and dtype
+    if type(like) is float and (type(g) is float or type(g) is np.float64):
+        return float(g)
     like_dtype = np.asarray(like).dtype
     dtype = like_dtype if np.issubdtype(like_dtype, np.floating) else np.dtype(np.float64)
     out = np.asarray(g, dtype=dtype)
@@ -57,30 +49,14 @@ def as_gradient(g, like):
     return float(out)
 
 
-def repeat_to_shape(g, like, axis=None, keepdims=False):
-    """Undo a reduction of ``like`` over ``axis``: the adjoint of ``np.sum``.
-
-    Reinserts the reduced axes of ``g`` (unless ``keepdims`` kept them) and repeats ``g``
-    along them, returning a fresh array of ``like``'s shape.
-    """
-    shape = np.shape(like)
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-    if np.shape(g) == shape:
-        return g
-    return np.broadcast_to(g, shape).copy()
-
-
 def grad_loss(w, x, y):
     """Gradient of loss w.r.t. w (linear_regression.py:21)."""
     w_times_x = w * x
     diff = w_times_x - y
-    diff_pow_2 = diff ** 2
-    result = np.mean(diff_pow_2)
     # linear_regression.py:22: return np.mean((w * x - y) ** 2)
-    dresult = scalar_seed(result)
-    ddiff_pow_2 = repeat_to_shape(dresult, diff_pow_2) / np.size(diff_pow_2)
-    ddiff = ddiff_pow_2 * (2 * diff)
+    dresult = 1.0
+    ddiff_pow_2 = dresult / np.size(diff)
+    ddiff = ddiff_pow_2 * 2 * diff
     dw_times_x = unbroadcast(ddiff, w_times_x)
     dw = unbroadcast(dw_times_x * x, w)
     return as_gradient(dw, w)

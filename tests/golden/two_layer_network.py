@@ -5,19 +5,17 @@ def grad_two_layer_network(x, W1, b1, W2, b2):
     h = np.tanh(added)
     h_matmul_W2 = h @ W2
     out = h_matmul_W2 + b2
-    out_pow_2 = out ** 2
-    result = np.mean(out_pow_2)
     # golden_cases.py:22: return np.mean(out**2)
-    dresult = scalar_seed(result)
-    dout_pow_2 = repeat_to_shape(dresult, out_pow_2) / np.size(out_pow_2)
-    dout = dout_pow_2 * (2 * out)
+    dresult = 1.0
+    dout_pow_2 = dresult / np.size(out)
+    dout = dout_pow_2 * 2 * out
     # golden_cases.py:21: out = h @ W2 + b2
     dh_matmul_W2 = unbroadcast(dout, h_matmul_W2)
     db2 = unbroadcast(dout, b2)
     dh = matmul_vjp_a(dh_matmul_W2, h, W2)
     dW2 = matmul_vjp_b(dh_matmul_W2, h, W2)
     # golden_cases.py:20: h = np.tanh(x @ W1 + b1)
-    dadded = dh * (1 - h ** 2)
+    dadded = dh * (1 - h * h)
     dx_matmul_W1 = unbroadcast(dadded, x_matmul_W1)
     db1 = unbroadcast(dadded, b1)
     dW1 = matmul_vjp_b(dx_matmul_W1, x, W1)

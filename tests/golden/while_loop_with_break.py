@@ -18,7 +18,10 @@ def grad_cube_root(a, tol):
             stopped_3 = True
         else:
             stopped_3 = stopped
-        # saved for the backward sweep: x_times_x, product_2, product_3, step, x, and the shapes of product, product_minus_a
+        # saved for the backward sweep, per iteration:
+        #   golden_cases.py:98: x_times_x (x * x), product_2 (3.0 * x), product_3 (3.0 * x * x), step
+        #   golden_cases.py:99: x (x as the iteration starts)
+        #   and only the shapes of product, product_minus_a (no data)
         while_stack.append((x_times_x, shape_only(product), shape_only(product_minus_a), product_2, product_3, step, x))
         steps = steps_2
         stopped = stopped_3
@@ -38,13 +41,13 @@ def grad_cube_root(a, tol):
         dproduct_3 = unbroadcast(dstep * (-step / product_3), product_3)
         dproduct_2 = unbroadcast(dproduct_3 * x, product_2)
         dx = dx + unbroadcast(dproduct_3 * product_2, x)
-        dx = dx + dproduct_2 * 3.0
+        dx += dproduct_2 * 3.0
         dproduct = unbroadcast(dproduct_minus_a, product)
-        da = da + unbroadcast(-dproduct_minus_a, a)
+        da += unbroadcast(-dproduct_minus_a, a)
         dx_times_x = unbroadcast(dproduct * x, x_times_x)
-        dx = dx + unbroadcast(dproduct * x_times_x, x)
-        dx = dx + dx_times_x * x
-        dx = dx + dx_times_x * x
+        dx += unbroadcast(dproduct * x_times_x, x)
+        dx += dx_times_x * x
+        dx += dx_times_x * x
     # golden_cases.py:95: x = a
-    da = da + dx
+    da += dx
     return as_gradient(da, a)
