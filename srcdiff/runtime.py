@@ -118,7 +118,8 @@ def as_cotangent(ct, out):
         if not isinstance(ct, (tuple, list)) or len(ct) != len(out):
             raise ValueError(f"the function returned a {type(out).__name__} of {len(out)} items: "
                              f"pass a tuple of {len(out)} output cotangents, one per item")
-        return type(ct)(c if c is None else as_cotangent(c, v) for c, v in zip(ct, out))
+        return type(ct)(c if c is None else as_cotangent(c, v)
+                         for c, v in zip(ct, out, strict=True))
     if isinstance(ct, (list, tuple)):
         ct = np.asarray(ct, dtype=np.result_type(np.asarray(out).dtype, np.float64))
     if np.shape(ct) != np.shape(out):
@@ -491,7 +492,8 @@ def batch_as_cotangent(cts, out):
         if not isinstance(cts, (tuple, list)) or len(cts) != len(out):
             raise ValueError(f"the function returned a {type(out).__name__} of {len(out)} items: "
                              f"pass a tuple of {len(out)} batches of output cotangents")
-        return type(cts)(c if c is None else batch_as_cotangent(c, v) for c, v in zip(cts, out))
+        return type(cts)(c if c is None else batch_as_cotangent(c, v)
+                          for c, v in zip(cts, out, strict=True))
     cts = np.asarray(cts)
     if cts.shape[1:] != np.shape(out):
         raise ValueError(f"the batch of output cotangents has shape {cts.shape} but the output "
